@@ -1,0 +1,44 @@
+# `make lab`  : set up everything and start JupyterLab on a demo workspace
+# `make test` : set up everything and run every test
+# `make bench`: run the benchmarks and write docs/benchmarks.md
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_SITE := .test-site
+WORKSPACE := .demo-workspace
+
+.PHONY: lab test bench install test-setup clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[lab,test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# The fixture persona packages are pip-installed into their own folders, which only the
+# test servers put on their path: a `make lab` after `make test` shows no test personas.
+$(TEST_SITE)/.installed: $(STAMP) $(shell find tests/fixture_packages -type f -not -path '*/__pycache__/*')
+	rm -rf $(TEST_SITE)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation --target $(TEST_SITE)/good tests/fixture_packages/good
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation --target $(TEST_SITE)/broken tests/fixture_packages/broken
+	touch $@
+
+test-setup: $(STAMP) $(TEST_SITE)/.installed
+
+test: test-setup
+	$(BIN)/python -m pytest tests -q
+
+bench: test-setup
+	$(BIN)/python -m benchmarks.run
+
+lab: $(STAMP)
+	@test -d $(WORKSPACE) || cp -r demo $(WORKSPACE)
+	@echo "Starting JupyterLab on $(WORKSPACE); open the URL printed below (welcome.chat is a good start)."
+	$(BIN)/jupyter lab --notebook-dir=$(WORKSPACE) --ServerApp.allow_root=True --no-browser
+
+clean:
+	rm -rf $(VENV) $(TEST_SITE) $(WORKSPACE)

@@ -1,0 +1,16 @@
+"""jupyter-ai-personas: AI personas and ACP coding agents as colleagues in JupyterLab chats."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .persona import BasePersona, PersonaContext, PersonaDefaults
+
+__version__ = "0.1.0"
+__all__ = ["BasePersona", "PersonaContext", "PersonaDefaults", "__version__"]
+
+
+def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    from .extension import PersonasExtension
+
+    return [{"module": "jupyter_ai_personas", "app": PersonasExtension}]

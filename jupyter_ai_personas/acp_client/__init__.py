@@ -1,0 +1,1 @@
+"""The ACP client side: agent processes, sessions, permissions, fs and terminals."""

@@ -1,0 +1,91 @@
+"""PersonaCatalog: every persona source on the server, merged per chat folder.
+
+Order (later wins on a name clash): entry points, built-in specs, the configured extra
+folders, then `.jupyter/personas/` folders from the server root down to the chat's folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .definitions import LoadResult, MergedPersonas, PersonaDefinition, merge
+from .loaders import BUILTIN_DIR, load_entry_points, load_spec_folder
+from .runtime import Runtime
+
+LOCAL_FOLDER = Path(".jupyter") / "personas"
+
+
+class PersonaCatalog:
+    def __init__(self, runtime: Runtime):
+        self.runtime = runtime
+        self._shared: LoadResult | None = None
+        self._folders: dict[Path, LoadResult] = {}
+        self._by_id: dict[str, PersonaDefinition] = {}
+
+    # -- folders -----------------------------------------------------------------------
+    def extra_folders(self) -> list[Path]:
+        root = self.runtime.root_dir
+        return [(root / p).resolve() for p in self.runtime.settings.persona_paths]
+
+    def local_folders(self, chat_dir: Path) -> list[Path]:
+        """`.jupyter/personas` of every folder from the root down to `chat_dir`."""
+        root = self.runtime.root_dir
+        chat_dir = chat_dir.resolve()
+        if not chat_dir.is_relative_to(root):
+            chat_dir = root
+        chain = [chat_dir, *chat_dir.parents]
+        folders = [d / LOCAL_FOLDER for d in chain if d.is_relative_to(root)]
+        return list(reversed(folders))
+
+    def watched_folders(self, chat_dir: Path) -> list[Path]:
+        return self.extra_folders() + self.local_folders(chat_dir)
+
+    # -- loading -----------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Forget everything loaded; the next look-up reads every source again."""
+        self._shared = None
+        self._folders.clear()
+
+    def invalidate(self, folder: Path) -> None:
+        self._folders.pop(folder, None)
+
+    def shared(self) -> LoadResult:
+        if self._shared is None:
+            result = load_entry_points()
+            result.extend(
+                load_spec_folder(
+                    BUILTIN_DIR, kind="builtin", key="builtin", label=lambda p: f"built-in ({p.name})"
+                )
+            )
+            self._shared = result
+            self._index(result)
+        return self._shared
+
+    def folder(self, folder: Path) -> LoadResult:
+        cached = self._folders.get(folder)
+        if cached is None:
+            cached = load_spec_folder(folder, kind="folder", key="local", label=self._label)
+            self._folders[folder] = cached
+            self._index(cached)
+        return cached
+
+    def personas_for(self, chat_dir: Path) -> MergedPersonas:
+        """The merged personas a chat in `chat_dir` sees."""
+        combined = LoadResult()
+        combined.extend(self.shared())
+        for folder in self.watched_folders(chat_dir):
+            combined.extend(self.folder(folder))
+        disabled = {name.replace(" ", "-").lower() for name in self.runtime.settings.disabled_personas}
+        return merge(combined, disabled)
+
+    def _label(self, path: Path) -> str:
+        root = self.runtime.root_dir
+        return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+    def find(self, persona_id: str) -> PersonaDefinition | None:
+        """A persona loaded from any source, by id (for avatars)."""
+        return self._by_id.get(persona_id)
+
+    def _index(self, result: LoadResult) -> None:
+        for definition in result.definitions:
+            self._by_id[definition.id] = definition

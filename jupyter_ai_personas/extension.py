@@ -1,0 +1,97 @@
+"""PersonasExtension: configuration (traitlets), wiring and REST routes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Bool, Float, Int, List, Unicode
+
+from .catalog import PersonaCatalog
+from .handlers import AvatarHandler
+from .router.router import ChatRouter
+from .runtime import AVATAR_ROUTE, Runtime, RuntimeSettings
+
+
+class PersonasExtension(ExtensionApp):
+    """AI personas and ACP agents in jupyterlab-chat. Configure with `c.PersonasExtension.*`."""
+
+    name = "jupyter_ai_personas"
+    load_other_extensions = True
+
+    flush_interval = Float(
+        0.2,
+        config=True,
+        help="Seconds between two writes of a streaming reply (the first chunk is written at once).",
+    )
+    max_message_chars = Int(
+        1000,
+        config=True,
+        help="A streamed reply longer than this continues in a new message at a paragraph break, "
+        "so each write stays small. 0 keeps every reply in one message.",
+    )
+    sticky_routing = Bool(
+        True,
+        config=True,
+        help="In a chat with one person, a message without a mention goes to the persona that "
+        "person addressed last.",
+    )
+    hop_limit = Int(
+        2,
+        config=True,
+        help="How many times personas may pass a conversation to each other by mentioning one "
+        "another before a person has to step in.",
+    )
+    persona_paths = List(
+        Unicode(),
+        config=True,
+        help="Extra folders of persona files (*.md, *.py), absolute or relative to the server root.",
+    )
+    disabled_personas = List(Unicode(), config=True, help="Names of personas to leave out.")
+    default_persona = Unicode(
+        None,
+        allow_none=True,
+        config=True,
+        help="Persona that answers messages without a mention in a chat with one person.",
+    )
+    max_input_chars = Int(
+        200_000, config=True, help="Longer messages get a short answer instead of reaching a persona."
+    )
+
+    def runtime_settings(self) -> RuntimeSettings:
+        return RuntimeSettings(
+            flush_interval=self.flush_interval,
+            max_message_chars=self.max_message_chars,
+            sticky_routing=self.sticky_routing,
+            hop_limit=self.hop_limit,
+            persona_paths=tuple(self.persona_paths),
+            disabled_personas=tuple(self.disabled_personas),
+            default_persona=self.default_persona,
+            max_input_chars=self.max_input_chars,
+        )
+
+    def initialize_settings(self) -> None:
+        root = Path(self.serverapp.contents_manager.root_dir).expanduser().resolve()
+        self.runtime = Runtime(
+            settings=self.runtime_settings(),
+            root_dir=root,
+            base_url=self.serverapp.base_url,
+            log=self.log,
+            serverapp=self.serverapp,
+        )
+        self.runtime.catalog = PersonaCatalog(self.runtime)
+        self.router = ChatRouter(self.runtime)
+        self.settings["jupyter_ai_personas_runtime"] = self.runtime
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend([(rf"/{AVATAR_ROUTE}/(.+)", AvatarHandler)])
+
+    async def _start_jupyter_server_extension(self, serverapp) -> None:  # type: ignore[no-untyped-def]
+        chat_manager = serverapp.web_app.settings.get("chat_manager")
+        if chat_manager is None:
+            self.log.error("jupyterlab_chat is not enabled: personas cannot join chats")
+            return
+        await self.router.start(chat_manager)
+
+    async def stop_extension(self) -> None:
+        await self.router.stop()

@@ -1,0 +1,147 @@
+"""PersonaManager: the personas of one chat, kept in step with their sources."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from jupyterlab_chat.models import Message
+
+from .chat import ChatWriter
+from .definitions import MergedPersonas, PersonaDefinition
+from .persona import BasePersona, PersonaContext
+from .runtime import Runtime
+from .turns import TurnEndCallback, TurnRunner
+
+
+@dataclass
+class PersonaEntry:
+    """A persona of this chat: running (persona + runner) or unavailable (with the reason)."""
+
+    definition: PersonaDefinition
+    persona: BasePersona | None = None
+    runner: TurnRunner | None = None
+    unavailable: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.definition.name
+
+
+class PersonaManager:
+    def __init__(
+        self,
+        runtime: Runtime,
+        writer: ChatWriter,
+        chat_path: str,
+        on_turn_end: TurnEndCallback | None = None,
+    ):
+        self.runtime = runtime
+        self.writer = writer
+        self.chat_path = chat_path
+        self._on_turn_end = on_turn_end
+        self.log = logging.getLogger(f"jupyter_ai_personas.chat.{chat_path}")
+        self.entries: dict[str, PersonaEntry] = {}
+        self.merged = MergedPersonas()
+        self._closing: set[asyncio.Task[None]] = set()
+
+    # -- look-up -----------------------------------------------------------------------
+    def mention_index(self) -> dict[str, str]:
+        """Lower-case mention name -> persona key."""
+        return {key: key for key in self.entries}
+
+    def by_key(self, key: str) -> PersonaEntry | None:
+        return self.entries.get(key)
+
+    def by_id_or_name(self, value: str) -> PersonaEntry | None:
+        """A persona by id (the Jupyter AI picker's `to_persona`), name or mention name."""
+        for entry in self.entries.values():
+            if value == entry.definition.id:
+                return entry
+        return self.entries.get(value.replace(" ", "-").lower().lstrip("@"))
+
+    def is_persona(self, username: str) -> bool:
+        return any(e.definition.id == username for e in self.entries.values())
+
+    # -- keeping in step with the sources ----------------------------------------------
+    def apply(self, merged: MergedPersonas) -> None:
+        """Add, update and remove personas so this chat matches `merged`."""
+        self.merged = merged
+        for key, definition in merged.active.items():
+            entry = self.entries.get(key)
+            if entry is not None and entry.definition.same_runtime(definition):
+                previous = entry.definition
+                entry.definition = definition
+                if entry.persona is not None:
+                    entry.persona.context.definition = definition
+                    entry.persona.definition_changed(previous)
+            else:
+                if entry is not None:
+                    self._retire(entry)
+                entry = PersonaEntry(definition=definition)
+                self.entries[key] = entry
+            self.writer.ensure_user(self.runtime.persona_user(definition))
+            self.refresh_availability(entry)
+        for key in [k for k in self.entries if k not in merged.active]:
+            self._retire(self.entries.pop(key))
+
+    def refresh_availability(self, entry: PersonaEntry) -> None:
+        """Check again whether the persona can run here; start it when it now can."""
+        definition = entry.definition
+        try:
+            reason = definition.persona_class.unavailable_reason(definition, self.runtime)
+        except Exception as exc:
+            reason = f"availability check failed: {exc}"
+        entry.unavailable = reason
+        if reason is not None or entry.persona is not None:
+            return
+        context = PersonaContext(
+            definition=definition,
+            chat=self.writer,
+            runtime=self.runtime,
+            log=self.log.getChild(definition.mention_name),
+            chat_path=self.chat_path,
+        )
+        try:
+            entry.persona = definition.persona_class(context)
+        except Exception as exc:
+            entry.unavailable = f"could not be created: {type(exc).__name__}: {exc}"
+            self.log.exception("persona %s could not be created", definition.name)
+            return
+        entry.runner = TurnRunner(entry.persona, self._on_turn_end)
+
+    def _retire(self, entry: PersonaEntry) -> None:
+        if entry.runner is not None:
+            task = asyncio.ensure_future(entry.runner.close())
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+        entry.persona, entry.runner = None, None
+
+    # -- turns -------------------------------------------------------------------------
+    def submit(self, entry: PersonaEntry, message: Message, requester: str, hop: int) -> bool:
+        """Queue a turn; False when the persona cannot run (see `entry.unavailable`)."""
+        if entry.runner is None:
+            self.refresh_availability(entry)
+        if entry.runner is None:
+            return False
+        entry.runner.submit(message, requester, hop)
+        return True
+
+    async def stop(self, requester: str | None, key: str | None = None) -> list[str]:
+        """Stop replies; returns the names of the personas that stopped something."""
+        stopped = []
+        for entry_key, entry in list(self.entries.items()):
+            if key is not None and entry_key != key:
+                continue
+            runner = entry.runner
+            if runner is not None and await runner.stop(requester, any_current=key is not None):
+                stopped.append(entry.name)
+        return stopped
+
+    async def close(self) -> None:
+        for entry in self.entries.values():
+            self._retire(entry)
+        self.entries.clear()
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)

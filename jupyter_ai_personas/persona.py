@@ -1,0 +1,175 @@
+"""BasePersona: the class every persona derives from, and its defaults."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from jupyterlab_chat.models import Message, User
+from pydantic import BaseModel, ConfigDict
+
+from .chat import ChatWriter, MessageStream
+from .definitions import PersonaDefinition
+from .specs import PersonaSpec
+
+if TYPE_CHECKING:
+    from .runtime import Runtime
+
+
+class PersonaDefaults(BaseModel):
+    """Identity of a Python persona: name, description, avatar and system prompt."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    description: str = ""
+    avatar: str | None = None  # an emoji, or an image file (absolute or next to the module)
+    system_prompt: str = ""
+
+
+@dataclass
+class Turn:
+    """One message being answered by one persona."""
+
+    message: Message
+    requester: str  # who asked: the sender of the message that started this turn
+    hop: int = 0  # persona-to-persona depth of `message`
+    streams: list[MessageStream] = field(default_factory=list)
+    posted: list[str] = field(default_factory=list)
+    stopped: bool = False
+
+    @property
+    def message_ids(self) -> list[str]:
+        ids = list(self.posted)
+        for stream in self.streams:
+            ids.extend(stream.message_ids)
+        return ids
+
+
+@dataclass
+class PersonaContext:
+    """What the runtime gives a persona instance: its definition, its chat, the server."""
+
+    definition: PersonaDefinition
+    chat: ChatWriter
+    runtime: Runtime
+    log: logging.Logger
+    chat_path: str = ""
+
+
+class BasePersona:
+    """A chat participant driven by code. Subclasses set `defaults` and `process_message`.
+
+    One turn runs at a time per persona per chat; the runtime queues the rest, shows a
+    "writing" status, turns exceptions into a short error message in the chat, and
+    ends a turn cancelled by `/stop` with a visible mark.
+    """
+
+    defaults: ClassVar[PersonaDefaults]
+
+    def __init__(self, context: PersonaContext) -> None:
+        self.context = context
+        self.log = context.log
+        self._turn: Turn | None = None
+
+    # -- identity ----------------------------------------------------------------------
+    @property
+    def definition(self) -> PersonaDefinition:
+        return self.context.definition
+
+    @property
+    def id(self) -> str:
+        return self.definition.id
+
+    @property
+    def name(self) -> str:
+        return self.definition.name
+
+    @property
+    def mention_name(self) -> str:
+        return self.definition.mention_name
+
+    @property
+    def description(self) -> str:
+        return self.definition.description
+
+    @property
+    def spec(self) -> PersonaSpec | None:
+        return self.definition.spec
+
+    @property
+    def instructions(self) -> str:
+        """The system prompt: a spec's markdown body, else `defaults.system_prompt`."""
+        return self.definition.instructions
+
+    @property
+    def chat(self) -> ChatWriter:
+        return self.context.chat
+
+    @property
+    def runtime(self) -> Runtime:
+        return self.context.runtime
+
+    @property
+    def user(self) -> User:
+        return self.runtime.persona_user(self.definition)
+
+    # -- life cycle: override what you need --------------------------------------------
+    async def prepare(self) -> None:
+        """Called once before the first turn; called again next turn if it raised."""
+
+    async def process_message(self, message: Message) -> None:
+        """Answer `message`. Use send_message / stream_message to write to the chat."""
+        raise NotImplementedError
+
+    async def on_stop(self) -> None:
+        """Called by /stop before the running turn is cancelled (e.g. to tell an agent)."""
+
+    async def shutdown(self) -> None:
+        """Called when the persona leaves the chat (reload, chat closed, server stop)."""
+
+    def definition_changed(self, previous: PersonaDefinition) -> None:
+        """Called after the persona's spec or identity changed on disk (hot reload)."""
+
+    @classmethod
+    def unavailable_reason(cls, definition: PersonaDefinition, runtime: Runtime) -> str | None:
+        """Why this persona cannot run here (e.g. its program is not installed), or None."""
+        return None
+
+    # -- helpers -----------------------------------------------------------------------
+    async def send_message(self, body: str, *, metadata: dict[str, Any] | None = None) -> str:
+        """Post a complete message as this persona; returns its id."""
+        message_id = self.chat.post(self.id, body, metadata=metadata)
+        if self._turn is not None:
+            self._turn.posted.append(message_id)
+        return message_id
+
+    def open_stream(self, *, metadata: dict[str, Any] | None = None) -> MessageStream:
+        """A reply that grows with `write()`; the runtime closes it if you forget to."""
+        stream = self.chat.open_stream(self.id, metadata=metadata)
+        if self._turn is not None:
+            self._turn.streams.append(stream)
+        return stream
+
+    async def stream_message(
+        self, chunks: AsyncIterable[str], *, metadata: dict[str, Any] | None = None
+    ) -> str | None:
+        """Stream an async iterable of text chunks into one reply; returns its first id."""
+        stream = self.open_stream(metadata=metadata)
+        async for chunk in chunks:
+            stream.write(chunk)
+        stream.close()
+        return stream.message_ids[0] if stream.message_ids else None
+
+    def history(self, limit: int = 50) -> list[Message]:
+        """The chat's last `limit` messages, oldest first, deleted ones left out."""
+        messages = [m for m in self.chat.messages() if not m.deleted]
+        return messages[-limit:] if limit else messages
+
+    def prompt_text(self, message: Message) -> str:
+        """The message body without this persona's @mention."""
+        pattern = re.compile(rf"(?<![\w@])@{re.escape(self.mention_name)}\b[,:;]?\s*", re.I)
+        return pattern.sub("", message.body).strip()

@@ -1,0 +1,110 @@
+"""The commands every chat has: /help, /personas, /refresh, /stop."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from ..manager import PersonaEntry
+from .commands import CommandContext, CommandRegistry, SlashCommand
+from .mentions import mentioned
+
+
+def _persona_line(entry: PersonaEntry) -> str:
+    definition = entry.definition
+    avatar = f"{definition.avatar} " if definition.avatar else ""
+    description = f" — {definition.description}" if definition.description else ""
+    if entry.unavailable:
+        state = f"⛔ unavailable: {entry.unavailable}"
+    elif entry.runner is not None and entry.runner.busy:
+        queued = f", {entry.runner.queued} queued" if entry.runner.queued else ""
+        state = f"✍️ working{queued}"
+    else:
+        state = "✅ ready"
+    return f"- {avatar}**@{definition.mention_name}**{description}  \n  _{definition.source.label}_ · {state}"
+
+
+async def help_command(ctx: CommandContext) -> str:
+    session = ctx.session
+    lines = ["**Talk to a persona** by mentioning it: `@Name your question`."]
+    names = [f"`@{e.definition.mention_name}`" for e in session.manager.entries.values()]
+    lines.append("Personas here: " + (", ".join(names) if names else "none") + ".")
+    if session.runtime.settings.sticky_routing:
+        lines.append(
+            "When you are the only person in the chat, a message without a mention goes to "
+            "the persona you addressed last."
+        )
+    lines.append("\n**Commands**")
+    for command in session.commands.all():
+        usage = f" {command.usage}" if command.usage else ""
+        lines.append(f"- `/{command.name}{usage}` — {command.summary}")
+    for entry in session.manager.entries.values():
+        extra = getattr(entry.persona, "help_lines", None)
+        if callable(extra):
+            lines.extend(extra())
+    return "\n".join(lines)
+
+
+async def personas_command(ctx: CommandContext) -> str:
+    manager = ctx.session.manager
+    lines = ["**Personas in this chat**", ""]
+    for entry in manager.entries.values():
+        manager.refresh_availability(entry)
+        lines.append(_persona_line(entry))
+    if not manager.entries:
+        lines.append("_No personas are installed._")
+    merged = manager.merged
+    if merged.disabled:
+        lines += ["", "**Disabled**"]
+        lines += [f"- @{d.mention_name} _{d.source.label}_" for d in merged.disabled]
+    if merged.overridden:
+        lines += ["", "**Replaced** (a later source has a persona of the same name)"]
+        lines += [
+            f"- @{old.mention_name} from _{old.source.label}_ → _{new.source.label}_"
+            for old, new in merged.overridden
+        ]
+    if merged.problems:
+        lines += ["", "**Could not be loaded**"]
+        lines += [f"- _{p.source}_: {p.message}" for p in merged.problems]
+    return "\n".join(lines)
+
+
+def refresh_command(refresh_all: Callable[[], Awaitable[None]]) -> SlashCommand:
+    async def handler(ctx: CommandContext) -> str:
+        await refresh_all()
+        count = len(ctx.session.manager.entries)
+        problems = len(ctx.session.manager.merged.problems)
+        suffix = f"; {problems} could not be loaded (see `/personas`)" if problems else ""
+        return f"🔄 Reloaded every persona source: {count} personas here{suffix}."
+
+    return SlashCommand("refresh", "reload personas from packages, built-ins and folders", handler)
+
+
+async def stop_command(ctx: CommandContext) -> str | None:
+    manager = ctx.session.manager
+    if ctx.args:
+        keys, unknown = mentioned(ctx.args, manager.mention_index())
+        if not keys:
+            return f"`/stop {ctx.args}`: no such persona here. Use `/stop @Name`."
+        stopped = []
+        for key in keys:
+            stopped += await manager.stop(ctx.sender, key)
+    else:
+        stopped = await manager.stop(ctx.sender)
+    if not stopped:
+        return "Nothing to stop: no reply to you is in progress."
+    return None  # the stopped replies carry the mark
+
+
+def register_builtin_commands(
+    registry: CommandRegistry, refresh_all: Callable[[], Awaitable[None]]
+) -> None:
+    registry.register(SlashCommand("help", "what you can do here", help_command))
+    registry.register(
+        SlashCommand("personas", "every persona, where it comes from, and its state", personas_command)
+    )
+    registry.register(refresh_command(refresh_all))
+    registry.register(
+        SlashCommand(
+            "stop", "stop the replies to you (or one persona's reply)", stop_command, usage="[@Name]"
+        )
+    )

@@ -1,0 +1,110 @@
+"""ChatRouter: attaches a ChatSession to every chat opened on the server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+from jupyterlab_chat.ychat import YChat
+
+from ..runtime import Runtime
+from ..watcher import FolderWatcher
+from .builtin_commands import register_builtin_commands
+from .commands import CommandRegistry
+from .session import ChatSession
+
+log = logging.getLogger(__name__)
+
+
+class ChatRouter:
+    def __init__(self, runtime: Runtime):
+        self.runtime = runtime
+        self.commands = CommandRegistry()
+        register_builtin_commands(self.commands, self.refresh_all)
+        self.sessions: dict[str, ChatSession] = {}
+        # ids of messages already handled, per chat; kept across close and reopen
+        self._seen: dict[str, set[str]] = {}
+        self._watcher = FolderWatcher(log=log)
+        self._lock = asyncio.Lock()
+        self._chat_manager: Any = None
+
+    async def start(self, chat_manager: Any) -> None:
+        self._chat_manager = chat_manager
+        chat_manager.observe_chats(self._on_chat_event)
+        self._watcher.start(self._on_folders_changed)
+        live = getattr(chat_manager, "_chats_by_id", None) or {}
+        for chat_id, model in list(live.items()):
+            await self.attach(chat_id, model)
+
+    async def stop(self) -> None:
+        await self._watcher.stop()
+        for chat_id in list(self.sessions):
+            await self.detach(chat_id)
+
+    async def _on_chat_event(self, logger: Any, schema_id: str, data: dict[str, Any]) -> None:
+        action, chat_id = data.get("action"), data.get("chat_id")
+        if not chat_id:
+            return
+        try:
+            if action == "opened":
+                model = self._chat_manager.get(chat_id)
+                if model is not None:
+                    await self.attach(chat_id, model)
+            elif action in ("closed", "deleted"):
+                await self.detach(chat_id)
+        except Exception:
+            log.exception("chat event %s for %s failed", action, data.get("path"))
+
+    async def attach(self, chat_id: str, model: Any) -> None:
+        if not isinstance(model, YChat):
+            log.warning("chat %s is not a collaborative YChat; personas need jupyter-collaboration", chat_id)
+            return
+        async with self._lock:
+            current = self.sessions.get(chat_id)
+            if current is not None and current.ychat is model:
+                return  # "opened" is emitted again for every client that connects
+            if current is not None:
+                await current.close()
+            session = ChatSession(
+                model,
+                chat_id,
+                model.get_path(),
+                self.runtime,
+                self.commands,
+                self._seen.setdefault(chat_id, set()),
+            )
+            self.sessions[chat_id] = session
+            session.start()
+            self._update_watch()
+            log.info("personas attached to chat %s", session.path)
+
+    async def detach(self, chat_id: str) -> None:
+        async with self._lock:
+            session = self.sessions.pop(chat_id, None)
+            if session is not None:
+                await session.close()
+                self._update_watch()
+                log.info("personas detached from chat %s", session.path)
+
+    def _update_watch(self) -> None:
+        folders: set[Path] = set()
+        for session in self.sessions.values():
+            folders |= session.folders()
+        self._watcher.set_folders(folders)
+
+    async def _on_folders_changed(self, folders: set[Path]) -> None:
+        catalog = self.runtime.catalog
+        assert catalog is not None
+        for folder in folders:
+            catalog.invalidate(folder)
+        for session in list(self.sessions.values()):
+            if session.folders() & folders:
+                session.reload()
+
+    async def refresh_all(self) -> None:
+        assert self.runtime.catalog is not None
+        self.runtime.catalog.refresh()
+        for session in list(self.sessions.values()):
+            session.reload()

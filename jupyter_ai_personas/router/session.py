@@ -1,0 +1,264 @@
+"""ChatSession: one attached chat. Sees each new message once and routes it."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import json
+import logging
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any
+
+from jupyterlab_chat.models import Message
+from jupyterlab_chat.ychat import YChat
+from pycrdt import ArrayEvent
+
+from ..chat import ChatWriter
+from ..manager import PersonaEntry, PersonaManager
+from ..persona import BasePersona, Turn
+from ..runtime import SYSTEM_USER_ID, Runtime
+from .commands import CommandContext, CommandRegistry, parse_command
+from .mentions import mentioned
+from .routing import RoutingContext, route_message
+
+log = logging.getLogger(__name__)
+_MESSAGE_FIELDS = {f.name for f in dataclasses.fields(Message)}
+METADATA_KEY = "jupyter_ai_personas"
+
+
+def message_from(data: dict[str, Any]) -> Message:
+    return Message(**{k: v for k, v in data.items() if k in _MESSAGE_FIELDS})
+
+
+class ChatSession:
+    def __init__(
+        self,
+        ychat: YChat,
+        chat_id: str,
+        path: str,
+        runtime: Runtime,
+        commands: CommandRegistry,
+        seen: set[str],
+    ):
+        self.ychat = ychat
+        self.chat_id = chat_id
+        self.path = path
+        self.runtime = runtime
+        self.commands = commands
+        self.chat_dir: Path = runtime.chat_dir(path)
+        settings = runtime.settings
+        self.writer = ChatWriter(
+            ychat, flush_interval=settings.flush_interval, max_message_chars=settings.max_message_chars
+        )
+        self.manager = PersonaManager(runtime, self.writer, path, on_turn_end=self._on_turn_end)
+        self._seen = seen
+        self._sticky: dict[str, str] = {}
+        self._subscription: Any = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.closed = False
+
+    # -- life cycle --------------------------------------------------------------------
+    def start(self) -> None:
+        self.writer.ensure_user(self.runtime.system_user())
+        self.reload()
+        on_disk = self._ids_on_disk()
+        fresh = []
+        for data in self.ychat.ymessages.to_py() or []:
+            message_id = data.get("id")
+            if not message_id or message_id in self._seen:
+                continue
+            self._seen.add(message_id)
+            # Messages saved before this chat was attached are history; the others were
+            # posted while the room was loading and are answered.
+            if message_id not in on_disk:
+                fresh.append(message_from(data))
+        self._subscription = self.ychat.ymessages.observe(self._on_messages_event)
+        for message in fresh:
+            self.spawn(self.handle(message))
+
+    async def close(self) -> None:
+        self.closed = True
+        if self._subscription is not None:
+            try:
+                self.ychat.ymessages.unobserve(self._subscription)
+            except Exception:
+                pass
+            self._subscription = None
+        for task in list(self._tasks):
+            task.cancel()
+        await self.manager.close()
+
+    def spawn(self, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("chat %s: handling failed", self.path, exc_info=task.exception())
+
+    def _ids_on_disk(self) -> set[str]:
+        try:
+            content = json.loads((self.runtime.root_dir / self.path).read_text(encoding="utf-8"))
+            return {m.get("id") for m in content.get("messages", []) if isinstance(m, dict)}
+        except (OSError, ValueError, AttributeError):
+            return set()
+
+    # -- personas ----------------------------------------------------------------------
+    def folders(self) -> set[Path]:
+        assert self.runtime.catalog is not None
+        return set(self.runtime.catalog.watched_folders(self.chat_dir))
+
+    def reload(self) -> None:
+        """Bring this chat's personas in step with their sources and report problems."""
+        assert self.runtime.catalog is not None
+        merged = self.runtime.catalog.personas_for(self.chat_dir)
+        self.manager.apply(merged)
+        lines = [f"**{p.source}**: {p.message}" for p in merged.problems]
+        lines += [
+            f"**{new.source.label}**: `{new.name}` replaces the persona of the same name "
+            f"from {old.source.label}"
+            for old, new in merged.overridden
+        ]
+        self._report(lines)
+
+    def _report(self, lines: list[str]) -> None:
+        """Post problems not reported in this chat before (remembered in chat metadata)."""
+        state = dict(self.ychat.get_metadata().get(METADATA_KEY) or {})
+        reported = set(state.get("reported", []))
+        digests = {hashlib.sha1(line.encode()).hexdigest()[:16]: line for line in lines}
+        new = [line for digest, line in digests.items() if digest not in reported]
+        if new:
+            body = "⚠️ Some personas could not be loaded as they are:\n\n" + "\n".join(
+                f"- {line}" for line in new
+            )
+            self.say(body, metadata={METADATA_KEY: {"notice": "persona-problems"}})
+        if set(digests) != reported:
+            state["reported"] = sorted(digests)
+            self.ychat.set_metadata(METADATA_KEY, state)
+
+    def say(self, body: str, **kwargs: Any) -> str:
+        """Post a message from the runtime itself (command answers, notices)."""
+        return self.writer.post(SYSTEM_USER_ID, body, **kwargs)
+
+    # -- incoming messages -------------------------------------------------------------
+    def _on_messages_event(self, event: ArrayEvent) -> None:
+        # Read-only transaction: collect the new messages and handle them later.
+        for change in event.delta:  # type: ignore[attr-defined]
+            for item in change.get("insert", ()):
+                try:
+                    data = item.to_py()
+                except Exception:
+                    continue
+                message_id = data.get("id") if isinstance(data, dict) else None
+                if not message_id or message_id in self._seen:
+                    continue  # a move (delete + insert) or a message we wrote and saw
+                self._seen.add(message_id)
+                self.spawn(self.handle(message_from(data)))
+
+    def _is_person(self, username: str) -> bool:
+        if username == SYSTEM_USER_ID or self.manager.is_persona(username):
+            return False
+        user = self.ychat.yusers.get(username)
+        return not (isinstance(user, dict) and user.get("bot"))
+
+    async def handle(self, message: Message) -> None:
+        if self.closed or message.deleted or not self._is_person(message.sender):
+            return  # personas' own messages are routed when their turn ends
+        command = parse_command(message.body)
+        if command is not None:
+            await self.run_command(message, *command)
+            return
+        users = self.ychat.get_users()
+        people = {u.mention_name.lower() for u in users.values() if not u.bot}
+        sticky = self._sticky.get(message.sender)
+        default = self.manager.by_id_or_name(self.runtime.settings.default_persona or "")
+        ctx = RoutingContext(
+            mention_index=self.manager.mention_index(),
+            lookup=lambda value: (e.definition.key if (e := self.manager.by_id_or_name(value)) else None),
+            people_mention_names=people,
+            people_count=max(1, sum(1 for u in users.values() if not u.bot)),
+            sticky_target=sticky if sticky in self.manager.entries else None,
+            default_target=default.definition.key if default else None,
+            sticky_enabled=self.runtime.settings.sticky_routing,
+        )
+        route = route_message(message, ctx)
+        if route.unknown:
+            self._answer_unknown(route.unknown)
+        if route.explicit and self.runtime.settings.sticky_routing:
+            self._sticky[message.sender] = route.targets[0]
+        for key in route.targets:
+            entry = self.manager.by_key(key)
+            if entry is not None:
+                self.deliver(entry, message, requester=message.sender, hop=0)
+
+    def deliver(self, entry: PersonaEntry, message: Message, *, requester: str, hop: int) -> None:
+        """Give a message to a persona, or say why it cannot take it."""
+        limit = self.runtime.settings.max_input_chars
+        if len(message.body or "") > limit:
+            self.writer.post(
+                entry.definition.id,
+                f"Your message has {len(message.body):,} characters; I take at most {limit:,}. "
+                "Put long content in a file and point me to it.",
+            )
+            return
+        if not self.manager.submit(entry, message, requester, hop):
+            self.writer.post(entry.definition.id, f"I can't answer here: {entry.unavailable}")
+
+    def _answer_unknown(self, names: list[str]) -> None:
+        available = ", ".join(f"@{e.definition.mention_name}" for e in self.manager.entries.values())
+        listed = ", ".join(f"@{n}" for n in names)
+        verb = "is" if len(names) == 1 else "are"
+        self.say(f"{listed} {verb} not a persona in this chat. Personas here: {available or 'none'}.")
+
+    async def run_command(self, message: Message, name: str, args: str) -> None:
+        command = self.commands.get(name)
+        if command is None:
+            guess = self.commands.closest(name)
+            hint = f" Did you mean `/{guess}`?" if guess else ""
+            self.say(f"`/{name}` is not a command.{hint} Type `/help` to see the commands.")
+            return
+        try:
+            answer = await command.handler(CommandContext(session=self, message=message, args=args))
+        except Exception as exc:
+            log.exception("/%s failed", name)
+            answer = f"⚠️ `/{name}` failed: {type(exc).__name__}: {exc}"
+        if answer:
+            self.say(answer)
+
+    # -- persona-to-persona ------------------------------------------------------------
+    async def _on_turn_end(self, persona: BasePersona, turn: Turn) -> None:
+        """Route mentions of other personas in what `persona` just wrote, up to the hop limit."""
+        bodies = [m.body for mid in turn.message_ids if (m := self.writer.get(mid)) is not None]
+        text = "\n\n".join(bodies)
+        if not text:
+            return
+        own_key = persona.definition.key
+        targets, _ = mentioned(text, self.manager.mention_index())
+        targets = [key for key in targets if key != own_key]
+        if not targets:
+            return
+        hop = turn.hop + 1
+        limit = self.runtime.settings.hop_limit
+        if hop > limit:
+            names = ", ".join(f"@{self.manager.entries[k].definition.mention_name}" for k in targets)
+            self.say(
+                f"{names} not notified: personas have already passed this conversation on "
+                f"{limit} times (the hop limit). Mention them yourself to continue."
+            )
+            return
+        relay = Message(
+            body=text,
+            id=turn.message_ids[-1],
+            time=turn.message.time,
+            sender=persona.id,
+            metadata={METADATA_KEY: {"hop": hop}},
+        )
+        for key in targets:
+            entry = self.manager.by_key(key)
+            if entry is not None:
+                self.deliver(entry, relay, requester=turn.requester, hop=hop)

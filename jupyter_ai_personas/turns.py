@@ -1,0 +1,169 @@
+"""TurnRunner: one turn at a time per persona per chat, the rest queued in order."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import traceback
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+from jupyterlab_chat.models import Message
+
+from .persona import BasePersona, Turn
+
+STOPPED_MARK = "⏹ *stopped*"
+TurnEndCallback = Callable[[BasePersona, Turn], Awaitable[None]]
+
+
+def error_message(persona_name: str, what: str, exc: BaseException) -> str:
+    """A short error line with the details folded away."""
+    summary = f"{type(exc).__name__}: {exc}".strip().splitlines()[0][:300]
+    details = "".join(traceback.format_exception(exc)).strip()[-6000:]
+    return (
+        f"⚠️ **{persona_name}** {what}: `{summary}`\n\n"
+        f"<details><summary>Details</summary>\n\n```\n{details}\n```\n\n</details>"
+    )
+
+
+class TurnRunner:
+    """Runs a persona's turns one after the other and handles errors and /stop."""
+
+    def __init__(self, persona: BasePersona, on_turn_end: TurnEndCallback | None = None):
+        self.persona = persona
+        self._on_turn_end = on_turn_end
+        self._queue: deque[Turn] = deque()
+        self._wakeup = asyncio.Event()
+        self._current: Turn | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._prepared = False
+        self._closed = False
+        self._worker = asyncio.create_task(self._work(), name=f"turns:{persona.id}")
+
+    @property
+    def busy(self) -> bool:
+        return self._current is not None
+
+    @property
+    def queued(self) -> int:
+        return len(self._queue)
+
+    @property
+    def current(self) -> Turn | None:
+        return self._current
+
+    def submit(self, message: Message, requester: str, hop: int = 0) -> None:
+        if self._closed:
+            return
+        self._queue.append(Turn(message=message, requester=requester, hop=hop))
+        self._wakeup.set()
+
+    async def stop(self, requester: str | None = None, *, any_current: bool = False) -> bool:
+        """Stop the running turn and drop the queued ones asked by `requester` (None: anyone).
+
+        With `any_current`, the running turn stops whoever asked for it. Returns True when
+        something was stopped or dropped.
+        """
+        dropped = [t for t in self._queue if requester is None or t.requester == requester]
+        for turn in dropped:
+            self._queue.remove(turn)
+        turn, task = self._current, self._task
+        if turn is None or task is None or task.done():
+            return bool(dropped)
+        if requester is not None and turn.requester != requester and not any_current:
+            return bool(dropped)
+        turn.stopped = True
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.persona.on_stop(), timeout=5)
+        task.cancel()
+        return True
+
+    async def close(self) -> None:
+        """Stop everything and shut the persona down."""
+        self._closed = True
+        self._queue.clear()
+        if self._task is not None and not self._task.done():
+            if self._current is not None:
+                self._current.stopped = True
+            self._task.cancel()
+        self._worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._worker
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.persona.shutdown(), timeout=10)
+
+    async def _work(self) -> None:
+        while not self._closed:
+            if not self._queue:
+                self._wakeup.clear()
+                await self._wakeup.wait()
+                continue
+            turn = self._queue.popleft()
+            self._current = turn
+            try:
+                await self._run(turn)
+            except Exception:  # the runner itself must survive anything
+                self.persona.log.exception("turn of %s failed", self.persona.name)
+            finally:
+                self._current = None
+                self._task = None
+
+    async def _run(self, turn: Turn) -> None:
+        persona = self.persona
+        persona._turn = turn
+        persona.chat.set_writing(persona.user, active=True)
+        self._task = asyncio.create_task(self._process(turn))
+        try:
+            # wait() never raises the task's exception or cancellation into the worker
+            await asyncio.wait([self._task])
+            self._report(turn, self._task)
+        finally:
+            persona._turn = None
+            persona.chat.set_writing(persona.user, active=False)
+        if self._on_turn_end is not None and not turn.stopped:
+            await self._on_turn_end(persona, turn)
+
+    async def _process(self, turn: Turn) -> None:
+        if not self._prepared:
+            try:
+                await self.persona.prepare()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                raise _PrepareFailed(exc) from exc
+            self._prepared = True
+        await self.persona.process_message(turn.message)
+
+    def _report(self, turn: Turn, task: asyncio.Task[None]) -> None:
+        persona = self.persona
+        open_streams = [s for s in turn.streams if not s.closed]
+        if task.cancelled():
+            if open_streams or any(s.started for s in turn.streams):
+                target = open_streams[-1] if open_streams else turn.streams[-1]
+                for stream in open_streams:
+                    if stream is not target:
+                        stream.close()
+                if target.closed:
+                    persona.chat.post(persona.id, STOPPED_MARK)
+                else:
+                    target.close("\n\n" + STOPPED_MARK if target.text else STOPPED_MARK)
+            else:
+                turn.posted.append(persona.chat.post(persona.id, STOPPED_MARK))
+            return
+        for stream in open_streams:
+            stream.close()
+        exc = task.exception()
+        if exc is None:
+            return
+        if isinstance(exc, _PrepareFailed):
+            text = error_message(persona.name, "could not get ready", exc.cause)
+        else:
+            text = error_message(persona.name, "hit an error", exc)
+        persona.log.warning("%s: %s", persona.name, exc, exc_info=exc)
+        persona.chat.post(persona.id, text, metadata={"jupyter_ai_personas": {"error": True}})
+
+
+class _PrepareFailed(Exception):
+    def __init__(self, cause: Exception):
+        super().__init__(str(cause))
+        self.cause = cause

@@ -1,0 +1,1 @@
+"""Personas used by the tests of jupyter-ai-personas."""

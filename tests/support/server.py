@@ -1,0 +1,140 @@
+"""A real Jupyter server in a subprocess, as a person's JupyterLab would talk to it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[2]
+TEST_SITE = REPO / ".test-site"  # the fixture persona packages, pip-installed by `make test`
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env(home: Path, extra_paths: list[Path] | None = None, **extra: str) -> dict[str, str]:
+    """An explicit environment: the server sees only what a test gives it."""
+    paths = [str(p) for p in (extra_paths if extra_paths is not None else [TEST_SITE / "good"])]
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "JUPYTER_CONFIG_DIR": str(home / ".jupyter-config"),
+        "JUPYTER_DATA_DIR": str(home / ".jupyter-data"),
+        "JUPYTER_RUNTIME_DIR": str(home / ".jupyter-runtime"),
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "PYTHONPATH": os.pathsep.join(paths),
+        "PYTHONUNBUFFERED": "1",
+        "IS_SANDBOX": os.environ.get("IS_SANDBOX", "yes"),  # as on CI: agents must not see it
+    }
+    env.update(extra)
+    return env
+
+
+class JupyterServer:
+    def __init__(
+        self,
+        root_dir: Path,
+        home: Path,
+        *,
+        base_url: str = "/",
+        args: list[str] | None = None,
+        env: dict[str, str] | None = None,
+        port: int | None = None,
+    ):
+        self.root_dir = root_dir
+        self.home = home
+        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+        self.args = list(args or [])
+        self.env = env or server_env(home)
+        self.port = port or free_port()
+        self.token = secrets.token_hex(16)
+        self.log_path = home / f"server-{self.port}.log"
+        self.process: asyncio.subprocess.Process | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{self.base_url}"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"token {self.token}"}
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "jupyter_server",
+            f"--ServerApp.port={self.port}",
+            "--ServerApp.port_retries=0",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.root_dir={self.root_dir}",
+            f"--ServerApp.base_url={self.base_url}",
+            f"--IdentityProvider.token={self.token}",
+            "--ServerApp.open_browser=False",
+            "--ServerApp.allow_root=True",
+            "--YDocExtension.document_save_delay=0.5",
+            "--SQLiteYStore.db_path=" + str(self.home / "ystore.db"),
+            "--BaseFileIdManager.db_path=" + str(self.home / "fileid.db"),
+            *self.args,
+        ]
+
+    async def start(self, timeout: float = 60) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.root_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")  # noqa: SIM115 - the child keeps it
+        self.process = await asyncio.create_subprocess_exec(
+            *self.command(),
+            env=self.env,
+            stdout=log,
+            stderr=log,
+            cwd=self.root_dir,
+            start_new_session=True,
+        )
+        log.close()
+        deadline = time.monotonic() + timeout
+        async with httpx.AsyncClient(headers=self.headers) as client:
+            while time.monotonic() < deadline:
+                if self.process.returncode is not None:
+                    raise RuntimeError(f"server exited early:\n{self.log()[-4000:]}")
+                try:
+                    response = await client.get(self.url + "api/status", timeout=2)
+                    if response.status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.1)
+        raise TimeoutError(f"server did not start:\n{self.log()[-4000:]}")
+
+    async def stop(self, timeout: float = 20) -> int | None:
+        """Stop like Ctrl-C/SIGTERM would; kill if it hangs. Returns the exit code."""
+        process = self.process
+        if process is None or process.returncode is not None:
+            return process.returncode if process else None
+        process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), timeout)
+        except TimeoutError:
+            os.killpg(process.pid, signal.SIGKILL)
+            await process.wait()
+        return process.returncode
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=self.url, headers=self.headers, timeout=30)
