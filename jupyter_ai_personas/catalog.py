@@ -13,13 +13,23 @@ from .loaders import BUILTIN_DIR, load_entry_points, load_spec_folder
 from .runtime import Runtime
 
 LOCAL_FOLDER = Path(".jupyter") / "personas"
+Signature = tuple[tuple[str, int, int], ...] | None
+
+
+def folder_signature(folder: Path) -> Signature:
+    """Names, sizes and times of a folder's files: equal signatures, same personas."""
+    try:
+        entries = [(p.name, p.stat()) for p in folder.iterdir()]
+    except OSError:
+        return None
+    return tuple(sorted((name, st.st_mtime_ns, st.st_size) for name, st in entries))
 
 
 class PersonaCatalog:
     def __init__(self, runtime: Runtime):
         self.runtime = runtime
         self._shared: LoadResult | None = None
-        self._folders: dict[Path, LoadResult] = {}
+        self._folders: dict[Path, tuple[Signature, LoadResult]] = {}
         self._by_id: dict[str, PersonaDefinition] = {}
 
     # -- folders -----------------------------------------------------------------------
@@ -46,8 +56,15 @@ class PersonaCatalog:
         self._shared = None
         self._folders.clear()
 
-    def invalidate(self, folder: Path) -> None:
-        self._folders.pop(folder, None)
+    def invalidate_if_changed(self, folder: Path) -> bool:
+        """Forget a folder's personas if its files changed since they were loaded."""
+        cached = self._folders.get(folder)
+        if cached is None:
+            return True
+        if cached[0] == folder_signature(folder):
+            return False
+        del self._folders[folder]
+        return True
 
     def shared(self) -> LoadResult:
         if self._shared is None:
@@ -64,10 +81,11 @@ class PersonaCatalog:
     def folder(self, folder: Path) -> LoadResult:
         cached = self._folders.get(folder)
         if cached is None:
-            cached = load_spec_folder(folder, kind="folder", key="local", label=self._label)
-            self._folders[folder] = cached
-            self._index(cached)
-        return cached
+            signature = folder_signature(folder)
+            result = load_spec_folder(folder, kind="folder", key="local", label=self._label)
+            cached = self._folders[folder] = (signature, result)
+            self._index(result)
+        return cached[1]
 
     def personas_for(self, chat_dir: Path) -> MergedPersonas:
         """The merged personas a chat in `chat_dir` sees."""

@@ -6,7 +6,7 @@ import mimetypes
 from html import escape
 from typing import TYPE_CHECKING
 
-from jupyter_server.base.handlers import APIHandler
+from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from tornado import web
 
 if TYPE_CHECKING:
@@ -19,8 +19,12 @@ class PersonasAPIHandler(APIHandler):
         return self.settings["jupyter_ai_personas_runtime"]
 
 
-class AvatarHandler(PersonasAPIHandler):
+class AvatarHandler(JupyterHandler):
     """A persona's avatar: its image file, or its emoji drawn as SVG."""
+
+    @property
+    def runtime(self) -> Runtime:
+        return self.settings["jupyter_ai_personas_runtime"]
 
     @web.authenticated
     async def get(self, persona_id: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from dataclasses import dataclass
 
 from jupyterlab_chat.models import Message
@@ -41,7 +40,7 @@ class PersonaManager:
         self.writer = writer
         self.chat_path = chat_path
         self._on_turn_end = on_turn_end
-        self.log = logging.getLogger(f"jupyter_ai_personas.chat.{chat_path}")
+        self.log = runtime.log.getChild("personas")
         self.entries: dict[str, PersonaEntry] = {}
         self.merged = MergedPersonas()
         self._closing: set[asyncio.Task[None]] = set()
@@ -70,7 +69,9 @@ class PersonaManager:
         self.merged = merged
         for key, definition in merged.active.items():
             entry = self.entries.get(key)
-            if entry is not None and entry.definition.same_runtime(definition):
+            if entry is not None and entry.definition == definition:
+                pass
+            elif entry is not None and entry.definition.same_runtime(definition):
                 previous = entry.definition
                 entry.definition = definition
                 if entry.persona is not None:

@@ -219,7 +219,7 @@ def describe_validation_error(error: ValidationError) -> str:
     """One line per problem, naming the key the person has to fix."""
     problems = []
     for item in error.errors():
-        location = ".".join(str(part) for part in item["loc"] if part not in ("stdio", "http"))
+        location = ".".join(str(p) for p in item["loc"] if p not in ("stdio", "http", "[key]"))
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "unknown key"

@@ -22,6 +22,14 @@ def _fence_state(text: str, end: int) -> tuple[str, str] | None:
     return open_fence
 
 
+def _paragraph_breaks(text: str, start: int) -> list[int]:
+    positions, position = [], text.find("\n\n", start)
+    while position != -1:
+        positions.append(position)
+        position = text.find("\n\n", position + 2)
+    return positions
+
+
 def split_point(text: str, limit: int) -> tuple[str, str] | None:
     """Split `text` (longer than `limit`) into a finished head and the tail that continues.
 
@@ -32,12 +40,13 @@ def split_point(text: str, limit: int) -> tuple[str, str] | None:
     floor = limit // 2
     if floor <= 0:
         return None
-    # 1. the last paragraph break outside code, at or after half the limit
-    position = text.rfind("\n\n", floor)
-    while position != -1:
-        if _fence_state(text, position) is None:
-            return text[:position].rstrip("\n"), text[position:].lstrip("\n")
-        position = text.rfind("\n\n", floor, position)
+    # 1. a paragraph break outside code after half the limit: the last one within the
+    #    limit, else the first one beyond it
+    breaks = [p for p in _paragraph_breaks(text, floor) if _fence_state(text, p) is None]
+    if breaks:
+        within = [p for p in breaks if p <= limit]
+        position = within[-1] if within else breaks[0]
+        return text[:position].rstrip("\n"), text[position:].lstrip("\n")
     if len(text) < 2 * limit:
         return None
     # 2. the last line break; inside code, close the block and reopen it in the next message

@@ -2,7 +2,8 @@
 
 A persona folder that does not exist yet is watched through its nearest existing
 parent (`.jupyter`, or the chat's folder itself), so creating it is noticed too.
-Watches are not recursive: a big server root costs nothing.
+Watches are not recursive: a big server root costs nothing. The callback may be called
+for folders that did not change; it compares their contents itself.
 """
 
 from __future__ import annotations
@@ -50,19 +51,21 @@ class FolderWatcher:
         task.add_done_callback(self._pending.discard)
 
     async def _notify(self, folders: set[Path]) -> None:
-        if self._callback is not None:
+        folders &= self._folders
+        if folders and self._callback is not None:
             try:
-                await self._callback(folders & self._folders)
+                await self._callback(folders)
             except Exception:
                 self._log.exception("persona reload failed")
 
     def _targets(self) -> set[Path]:
+        """What to watch: each folder, or its nearest existing parent."""
         targets = set()
         for folder in self._folders:
-            for candidate in (folder, folder.parent, folder.parent.parent):
-                if candidate.is_dir():
-                    targets.add(candidate)
-                    break
+            candidate = folder
+            while not candidate.is_dir() and candidate != candidate.parent:
+                candidate = candidate.parent
+            targets.add(candidate)
         return targets
 
     def _affected(self, changed: Path) -> tuple[set[Path], bool]:
@@ -71,8 +74,8 @@ class FolderWatcher:
         for folder in self._folders:
             if changed.parent == folder:
                 folders.add(folder)
-            elif changed in (folder, folder.parent):
-                folders.add(folder)
+            elif folder.is_relative_to(changed):
+                folders.add(folder)  # the folder or one of its parents came or went
                 retarget = True
         return folders, retarget
 
@@ -83,6 +86,9 @@ class FolderWatcher:
             if not targets:
                 await self._restart.wait()
                 continue
+            # A change made while the watch was being set up would go unseen: look once more
+            # when it is surely armed (the callback ignores folders that did not change).
+            asyncio.get_running_loop().call_later(0.5, self._recheck, set(self._folders))
             try:
                 async for changes in awatch(
                     *targets,
@@ -106,8 +112,6 @@ class FolderWatcher:
                         await self._callback(affected)
                     if retargeted:
                         self._restart.set()
-                        # files written while the watch moves are caught by a second look
-                        asyncio.get_running_loop().call_later(0.3, self._recheck, retargeted)
             except asyncio.CancelledError:
                 raise
             except Exception:

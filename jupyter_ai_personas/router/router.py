@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +14,6 @@ from .builtin_commands import register_builtin_commands
 from .commands import CommandRegistry
 from .session import ChatSession
 
-log = logging.getLogger(__name__)
-
 
 class ChatRouter:
     def __init__(self, runtime: Runtime):
@@ -26,7 +23,8 @@ class ChatRouter:
         self.sessions: dict[str, ChatSession] = {}
         # ids of messages already handled, per chat; kept across close and reopen
         self._seen: dict[str, set[str]] = {}
-        self._watcher = FolderWatcher(log=log)
+        self.log = runtime.log
+        self._watcher = FolderWatcher(log=runtime.log)
         self._lock = asyncio.Lock()
         self._chat_manager: Any = None
 
@@ -55,11 +53,11 @@ class ChatRouter:
             elif action in ("closed", "deleted"):
                 await self.detach(chat_id)
         except Exception:
-            log.exception("chat event %s for %s failed", action, data.get("path"))
+            self.log.exception("chat event %s for %s failed", action, data.get("path"))
 
     async def attach(self, chat_id: str, model: Any) -> None:
         if not isinstance(model, YChat):
-            log.warning("chat %s is not a collaborative YChat; personas need jupyter-collaboration", chat_id)
+            self.log.warning("chat %s is not a collaborative YChat; personas need jupyter-collaboration", chat_id)
             return
         async with self._lock:
             current = self.sessions.get(chat_id)
@@ -78,7 +76,7 @@ class ChatRouter:
             self.sessions[chat_id] = session
             session.start()
             self._update_watch()
-            log.info("personas attached to chat %s", session.path)
+            self.log.info("personas attached to chat %s", session.path)
 
     async def detach(self, chat_id: str) -> None:
         async with self._lock:
@@ -86,7 +84,7 @@ class ChatRouter:
             if session is not None:
                 await session.close()
                 self._update_watch()
-                log.info("personas detached from chat %s", session.path)
+                self.log.info("personas detached from chat %s", session.path)
 
     def _update_watch(self) -> None:
         folders: set[Path] = set()
@@ -97,8 +95,9 @@ class ChatRouter:
     async def _on_folders_changed(self, folders: set[Path]) -> None:
         catalog = self.runtime.catalog
         assert catalog is not None
-        for folder in folders:
-            catalog.invalidate(folder)
+        folders = {folder for folder in folders if catalog.invalidate_if_changed(folder)}
+        if not folders:
+            return
         for session in list(self.sessions.values()):
             if session.folders() & folders:
                 session.reload()

@@ -6,7 +6,6 @@ import asyncio
 import dataclasses
 import hashlib
 import json
-import logging
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,6 @@ from .commands import CommandContext, CommandRegistry, parse_command
 from .mentions import mentioned
 from .routing import RoutingContext, route_message
 
-log = logging.getLogger(__name__)
 _MESSAGE_FIELDS = {f.name for f in dataclasses.fields(Message)}
 METADATA_KEY = "jupyter_ai_personas"
 
@@ -99,7 +97,7 @@ class ChatSession:
     def _task_done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            log.error("chat %s: handling failed", self.path, exc_info=task.exception())
+            self.runtime.log.error("chat %s: handling failed", self.path, exc_info=task.exception())
 
     def _ids_on_disk(self) -> set[str]:
         try:
@@ -225,7 +223,7 @@ class ChatSession:
         try:
             answer = await command.handler(CommandContext(session=self, message=message, args=args))
         except Exception as exc:
-            log.exception("/%s failed", name)
+            self.runtime.log.exception("/%s failed", name)
             answer = f"⚠️ `/{name}` failed: {type(exc).__name__}: {exc}"
         if answer:
             self.say(answer)

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import httpx
 from httpx_ws import aconnect_ws
-from pycrdt import Array, Channel, Doc, Map, Provider
+from pycrdt import Array, Awareness, Channel, Doc, Map, Provider, YMessageType, read_message
 
 from .server import JupyterServer
 
@@ -23,9 +23,10 @@ T = TypeVar("T")
 class CountingChannel(Channel):
     """A pycrdt channel over the room websocket that counts the bytes it receives."""
 
-    def __init__(self, websocket: Any, path: str):
+    def __init__(self, websocket: Any, path: str, on_awareness: Callable[[bytes], None] | None = None):
         self._websocket = websocket
         self._path = path
+        self._on_awareness = on_awareness
         self.bytes_received = 0
         self.frames_received = 0
         self.receive_times: list[float] = []
@@ -42,6 +43,8 @@ class CountingChannel(Channel):
         self.bytes_received += len(data)
         self.frames_received += 1
         self.receive_times.append(time.monotonic())
+        if data and data[0] == YMessageType.AWARENESS and self._on_awareness is not None:
+            self._on_awareness(read_message(data[1:]))
         return data
 
     async def __anext__(self) -> bytes:
@@ -84,6 +87,7 @@ class ChatClient:
         self.messages_array = self.doc.get("messages", type=Array)
         self.users_map = self.doc.get("users", type=Map)
         self.metadata_map = self.doc.get("metadata", type=Map)
+        self.awareness = Awareness(self.doc)
         self._changed = asyncio.Event()
         self._stack = contextlib.AsyncExitStack()
         self.channel: CountingChannel | None = None
@@ -103,11 +107,23 @@ class ChatClient:
                 keepalive_ping_interval_seconds=None,
             )
         )
-        self.channel = CountingChannel(websocket, room)
+        self.channel = CountingChannel(websocket, room, self._apply_awareness)
         provider = await self._stack.enter_async_context(Provider(self.doc, self.channel))
         await asyncio.wait_for(provider.synced.wait(), 20)
         self.doc.observe(lambda _event: self._changed.set())
         return self
+
+    def _apply_awareness(self, update: bytes) -> None:
+        self.awareness.apply_awareness_update(update, "server")
+        self._changed.set()
+
+    def writers(self) -> list[str]:
+        """Display names of the users shown as writing (personas publish these)."""
+        names = []
+        for state in self.awareness.states.values():
+            for writer in (state or {}).get("writers", []) or []:
+                names.append(writer.get("user", {}).get("display_name", ""))
+        return names
 
     async def __aexit__(self, *exc: object) -> None:
         with contextlib.suppress(Exception):

@@ -1,0 +1,67 @@
+"""The ChatWriter's write policy, on a real pycrdt document (no server)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from jupyterlab_chat.ychat import YChat
+
+from jupyter_ai_personas.chat import ChatWriter
+from jupyter_ai_personas.streaming import split_point
+
+@pytest.mark.asyncio
+async def test_first_chunk_at_once_then_one_write_per_interval():
+    ychat = YChat()
+    writes = []
+    ychat.ydoc.observe(lambda event: writes.append(len(event.update)))
+    writer = ChatWriter(ychat, flush_interval=0.1)
+    stream = writer.open_stream("bot")
+    stream.write("first ")
+    assert ychat.get_messages()[0].body == "first "
+    for index in range(50):
+        stream.write(f"{index} ")
+        await asyncio.sleep(0.01)
+    stream.close()
+    assert ychat.get_messages()[0].body.endswith("48 49 ")
+    assert 4 <= len(writes) <= 10  # about 0.5 s of chunks in 0.1 s writes, not 51
+
+
+@pytest.mark.asyncio
+async def test_long_replies_continue_in_new_messages_and_keep_all_text():
+    ychat = YChat()
+    writer = ChatWriter(ychat, flush_interval=0.0, max_message_chars=200)
+    stream = writer.open_stream("bot")
+    paragraphs = [f"paragraph {i} " + "x" * 80 for i in range(10)]
+    for paragraph in paragraphs:
+        stream.write(paragraph + "\n\n")
+        await asyncio.sleep(0)
+    stream.close()
+    bodies = [m.body for m in ychat.get_messages()]
+    assert len(bodies) >= 4 and all(len(b) <= 300 for b in bodies)
+    assert "\n\n".join(bodies).split() == "\n\n".join(paragraphs).split()
+
+
+def test_split_prefers_paragraphs_then_lines_and_reopens_code():
+    text = "a" * 300 + "\n\n" + "b" * 300
+    assert split_point(text, 400) == ("a" * 300, "b" * 300)
+    assert split_point("a" * 500, 400) is None  # keep growing for now
+    code = "```python\n" + "x = 1\n" * 200
+    head, tail = split_point(code, 400)
+    assert head.endswith("\n```") and tail.startswith("```python\n")
+    assert head.count("```") == 2
+
+
+def test_stopped_suffix_and_close_without_text():
+    async def run():
+        ychat = YChat()
+        writer = ChatWriter(ychat)
+        empty = writer.open_stream("bot")
+        empty.close()
+        assert ychat.get_messages() == []
+        stream = writer.open_stream("bot")
+        stream.write("partial")
+        stream.close("\n\nstopped")
+        assert ychat.get_messages()[0].body == "partial\n\nstopped"
+
+    asyncio.run(run())
