@@ -72,7 +72,7 @@ class ChatWriter:
             "body": body,
             "time": time.time(),
             "sender": sender,
-            "raw_time": False,
+            "raw_time": False,  # a server time: jupyterlab-chat must not move the message
         }
         if metadata is not None:
             fields["metadata"] = metadata
@@ -177,15 +177,17 @@ class MessageStream:
             self._timer.cancel()
             self._timer = None
         limit = self._writer.max_message_chars
-        while limit and len(self._text) > limit:
-            cut = split_point(self._text, limit)
-            if cut is None:
-                break
-            head, self._text = cut
-            self._write_current(head)
-            self._done.append(head)
-            self._current_id, self._written = None, None
-        self._write_current(self._text)
+        # one transaction: finishing a message and starting the next is one update
+        with self._writer.ychat.ydoc.transaction():
+            while limit and len(self._text) > limit:
+                cut = split_point(self._text, limit)
+                if cut is None:
+                    break
+                head, self._text = cut
+                self._write_current(head)
+                self._done.append(head)
+                self._current_id, self._written = None, None
+            self._write_current(self._text)
         self._last_write = time.monotonic()
 
     def _write_current(self, body: str) -> None:

@@ -25,7 +25,7 @@ class PersonasExtension(ExtensionApp):
         help="Seconds between two writes of a streaming reply (the first chunk is written at once).",
     )
     max_message_chars = Int(
-        1000,
+        500,
         config=True,
         help="A streamed reply longer than this continues in a new message at a paragraph break, "
         "so each write stays small. 0 keeps every reply in one message.",

@@ -29,7 +29,7 @@ class RuntimeSettings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     flush_interval: float = 0.2
-    max_message_chars: int = 1000
+    max_message_chars: int = 500
     sticky_routing: bool = True
     hop_limit: int = 2
     persona_paths: tuple[str, ...] = ()

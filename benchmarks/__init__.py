@@ -1,0 +1,1 @@
+"""Repeatable benchmarks; `make bench` runs them and writes docs/benchmarks.md."""

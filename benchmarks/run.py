@@ -1,0 +1,73 @@
+"""Run the benchmarks and write docs/benchmarks.md.
+
+    python -m benchmarks.run                 # every benchmark
+    python -m benchmarks.run streaming       # some of them; the others keep their last results
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import importlib
+import json
+from pathlib import Path
+from typing import Any
+
+from .common import machine
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+RESULTS = DOCS / "benchmarks.json"
+REPORT = DOCS / "benchmarks.md"
+
+# module name -> (section title, what the section says before its table)
+SECTIONS: dict[str, tuple[str, str]] = {
+    "streaming": (
+        "Streaming a long reply",
+        "A 20 KB markdown reply streamed as 2,000 chunks at 100 chunks per second (a fast "
+        "model's pace), watched by a second websocket client as a browser would. Bytes are "
+        "what the watcher receives over the chat websocket while the reply streams; the "
+        "longest wait is the largest gap between two moments the watcher sees new text. "
+        "Medians of alternating runs, range in brackets.",
+    ),
+}
+
+
+def render(results: dict[str, Any]) -> str:
+    lines = ["# Benchmarks", "", "Reproduce with `make bench` (all) or "
+             "`.venv/bin/python -m benchmarks.run <name>` (one).", ""]
+    for name, (title, intro) in SECTIONS.items():
+        if name not in results:
+            continue
+        entry = results[name]
+        module = importlib.import_module(f"benchmarks.{name}")
+        lines += [f"## {title}", "", intro, "", module.table(entry["data"]), ""]
+        notes = getattr(module, "NOTES", "")
+        if notes:
+            lines += [notes.strip(), ""]
+        lines += [f"_Measured {entry['date']} on {entry['machine']}._", ""]
+    return "\n".join(lines)
+
+
+async def main(names: list[str]) -> None:
+    results: dict[str, Any] = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    for name in names:
+        module = importlib.import_module(f"benchmarks.{name}")
+        print(f"running {name} ...", flush=True)
+        data = await module.run()
+        results[name] = {
+            "data": data,
+            "date": datetime.date.today().isoformat(),
+            "machine": machine(),
+        }
+        RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True))
+        print(module.table(data), flush=True)
+    REPORT.write_text(render(results))
+    print(f"wrote {REPORT}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("names", nargs="*", default=list(SECTIONS))
+    args = parser.parse_args()
+    asyncio.run(main(args.names))
