@@ -21,10 +21,11 @@ install: $(STAMP)
 
 # The fixture persona packages are pip-installed into their own folders, which only the
 # test servers put on their path: a `make lab` after `make test` shows no test personas.
-$(TEST_SITE)/.installed: $(STAMP) $(shell find tests/fixture_packages -type f -not -path '*/__pycache__/*')
+$(TEST_SITE)/.installed: $(STAMP) $(shell find tests/fixture_packages tests/agents -type f -not -path '*/__pycache__/*')
 	rm -rf $(TEST_SITE)
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation --target $(TEST_SITE)/good tests/fixture_packages/good
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation --target $(TEST_SITE)/broken tests/fixture_packages/broken
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation --force-reinstall tests/agents
 	touch $@
 
 test-setup: $(STAMP) $(TEST_SITE)/.installed

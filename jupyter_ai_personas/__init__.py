@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .persona import BasePersona, PersonaContext, PersonaDefaults
-
 __version__ = "0.1.0"
-__all__ = ["BasePersona", "PersonaContext", "PersonaDefaults", "__version__"]
+
+from .persona import BasePersona, PersonaContext, PersonaDefaults  # noqa: E402
+from .acp_client import AcpPersona, BaseAcpPersona  # noqa: E402
+
+__all__ = ["AcpPersona", "BaseAcpPersona", "BasePersona", "PersonaContext", "PersonaDefaults", "__version__"]
 
 
 def _jupyter_server_extension_points() -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from .definitions import LoadResult, MergedPersonas, PersonaDefinition, merge
 from .loaders import BUILTIN_DIR, load_entry_points, load_spec_folder
 from .runtime import Runtime
+from .specs import PersonaSpec
 
 LOCAL_FOLDER = Path(".jupyter") / "personas"
 Signature = tuple[tuple[str, int, int], ...] | None
@@ -95,6 +96,18 @@ class PersonaCatalog:
             combined.extend(self.folder(folder))
         disabled = {name.replace(" ", "-").lower() for name in self.runtime.settings.disabled_personas}
         return merge(combined, disabled)
+
+    def builtin_agents(self) -> dict[str, PersonaSpec]:
+        """Built-in agents by file stem and by name, for specs that say `agent: claude`."""
+        agents: dict[str, PersonaSpec] = {}
+        for definition in self.shared().definitions:
+            spec, path = definition.spec, definition.source.path
+            if definition.source.kind != "builtin" or spec is None or not spec.command or path is None:
+                continue
+            agents[path.stem.lower()] = spec
+            agents[spec.name.lower()] = spec
+            agents[spec.mention_name.lower()] = spec
+        return agents
 
     def _label(self, path: Path) -> str:
         root = self.runtime.root_dir

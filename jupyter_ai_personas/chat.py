@@ -27,6 +27,7 @@ from pycrdt import Map
 from .streaming import split_point
 
 log = logging.getLogger(__name__)
+STATE_KEY = "jupyter_ai_personas"
 
 
 class ChatWriter:
@@ -51,6 +52,15 @@ class ChatWriter:
 
     def users(self) -> dict[str, User]:
         return self.ychat.get_users()
+
+    # -- runtime state kept in the chat's metadata (survives server restarts) ------------
+    def state(self) -> dict[str, Any]:
+        return dict(self.ychat.get_metadata().get(STATE_KEY) or {})
+
+    def update_state(self, **values: Any) -> None:
+        state = self.state()
+        state.update(values)
+        self.ychat.set_metadata(STATE_KEY, state)
 
     # -- messages ----------------------------------------------------------------------
     def messages(self) -> list[Message]:
@@ -113,8 +123,11 @@ class ChatWriter:
         return None
 
     # -- streaming ---------------------------------------------------------------------
-    def open_stream(self, sender: str, *, metadata: dict[str, Any] | None = None) -> MessageStream:
-        return MessageStream(self, sender, metadata=metadata)
+    def open_stream(
+        self, sender: str, *, metadata: dict[str, Any] | None = None, wrap: tuple[str, str] = ("", "")
+    ) -> MessageStream:
+        """A message that grows; `wrap` is put around each message's text (e.g. <details>)."""
+        return MessageStream(self, sender, metadata=metadata, wrap=wrap)
 
     # -- status ------------------------------------------------------------------------
     def set_writing(self, user: User, message_id: str | None = None, *, active: bool = True) -> None:
@@ -129,10 +142,18 @@ class ChatWriter:
 class MessageStream:
     """One reply that grows chunk by chunk; see the module docstring for the write policy."""
 
-    def __init__(self, writer: ChatWriter, sender: str, *, metadata: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        writer: ChatWriter,
+        sender: str,
+        *,
+        metadata: dict[str, Any] | None = None,
+        wrap: tuple[str, str] = ("", ""),
+    ):
         self._writer = writer
         self._sender = sender
         self._metadata = metadata
+        self._wrap = wrap
         self._done: list[str] = []  # bodies of the messages already completed
         self._text = ""  # body of the message being written
         self._written: str | None = None  # what the document holds for it
@@ -193,9 +214,10 @@ class MessageStream:
     def _write_current(self, body: str) -> None:
         if body == self._written or not body:
             return
+        wrapped = self._wrap[0] + body + self._wrap[1]
         if self._current_id is None:
-            self._current_id = self._writer.post(self._sender, body, metadata=self._metadata)
+            self._current_id = self._writer.post(self._sender, wrapped, metadata=self._metadata)
             self._message_ids.append(self._current_id)
         else:
-            self._writer.update(self._current_id, body=body)
+            self._writer.update(self._current_id, body=wrapped)
         self._written = body

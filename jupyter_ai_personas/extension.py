@@ -7,6 +7,7 @@ from pathlib import Path
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Float, Int, List, Unicode
 
+from .acp_client.supervisor import AgentSupervisor
 from .catalog import PersonaCatalog
 from .handlers import AvatarHandler
 from .router.router import ChatRouter
@@ -58,6 +59,25 @@ class PersonasExtension(ExtensionApp):
         200_000, config=True, help="Longer messages get a short answer instead of reaching a persona."
     )
 
+    permission_timeout = Float(
+        300.0,
+        config=True,
+        help="Seconds a permission request waits for an answer before it is rejected (0: forever).",
+    )
+
+    turn_idle_timeout = Float(
+        600.0,
+        config=True,
+        help="A turn ends with an error when its agent sends nothing for this many seconds "
+        "(time spent waiting for a person's permission does not count). 0: never.",
+    )
+    agent_idle_timeout = Float(
+        900.0, config=True, help="An agent process unused for this many seconds is stopped (0: never)."
+    )
+    agent_start_timeout = Float(
+        60.0, config=True, help="Seconds an agent may take to start and answer `initialize`."
+    )
+
     def runtime_settings(self) -> RuntimeSettings:
         return RuntimeSettings(
             flush_interval=self.flush_interval,
@@ -68,6 +88,10 @@ class PersonasExtension(ExtensionApp):
             disabled_personas=tuple(self.disabled_personas),
             default_persona=self.default_persona,
             max_input_chars=self.max_input_chars,
+            permission_timeout=self.permission_timeout,
+            turn_idle_timeout=self.turn_idle_timeout,
+            agent_idle_timeout=self.agent_idle_timeout,
+            agent_start_timeout=self.agent_start_timeout,
         )
 
     def initialize_settings(self) -> None:
@@ -80,6 +104,12 @@ class PersonasExtension(ExtensionApp):
             serverapp=self.serverapp,
         )
         self.runtime.catalog = PersonaCatalog(self.runtime)
+        self.runtime.agents = AgentSupervisor(
+            cwd=root,
+            log=self.log,
+            idle_timeout=self.agent_idle_timeout,
+            start_timeout=self.agent_start_timeout,
+        )
         self.router = ChatRouter(self.runtime)
         self.settings["jupyter_ai_personas_runtime"] = self.runtime
 
@@ -95,3 +125,5 @@ class PersonasExtension(ExtensionApp):
 
     async def stop_extension(self) -> None:
         await self.router.stop()
+        if self.runtime.agents is not None:
+            await self.runtime.agents.shutdown()

@@ -9,6 +9,7 @@ from jupyterlab_chat.models import Message
 
 from .chat import ChatWriter
 from .definitions import MergedPersonas, PersonaDefinition
+from .permissions import PermissionBroker
 from .persona import BasePersona, PersonaContext
 from .runtime import Runtime
 from .turns import TurnEndCallback, TurnRunner
@@ -34,11 +35,14 @@ class PersonaManager:
         runtime: Runtime,
         writer: ChatWriter,
         chat_path: str,
+        *,
+        permissions: PermissionBroker | None = None,
         on_turn_end: TurnEndCallback | None = None,
     ):
         self.runtime = runtime
         self.writer = writer
         self.chat_path = chat_path
+        self.permissions = permissions
         self._on_turn_end = on_turn_end
         self.log = runtime.log.getChild("personas")
         self.entries: dict[str, PersonaEntry] = {}
@@ -103,6 +107,7 @@ class PersonaManager:
             runtime=self.runtime,
             log=self.log.getChild(definition.mention_name),
             chat_path=self.chat_path,
+            permissions=self.permissions,
         )
         try:
             entry.persona = definition.persona_class(context)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from .chat import ChatWriter, MessageStream
 from .definitions import PersonaDefinition
+from .permissions import MessageView, PermissionBroker, PermissionOption
 from .specs import PersonaSpec
 
 if TYPE_CHECKING:
@@ -58,6 +59,7 @@ class PersonaContext:
     runtime: Runtime
     log: logging.Logger
     chat_path: str = ""
+    permissions: PermissionBroker | None = None
 
 
 class BasePersona:
@@ -131,6 +133,9 @@ class BasePersona:
     async def shutdown(self) -> None:
         """Called when the persona leaves the chat (reload, chat closed, server stop)."""
 
+    async def restart(self) -> None:
+        """`/restart @Name`: start afresh (an agent persona restarts its program)."""
+
     def definition_changed(self, previous: PersonaDefinition) -> None:
         """Called after the persona's spec or identity changed on disk (hot reload)."""
 
@@ -147,9 +152,11 @@ class BasePersona:
             self._turn.posted.append(message_id)
         return message_id
 
-    def open_stream(self, *, metadata: dict[str, Any] | None = None) -> MessageStream:
+    def open_stream(
+        self, *, metadata: dict[str, Any] | None = None, wrap: tuple[str, str] = ("", "")
+    ) -> MessageStream:
         """A reply that grows with `write()`; the runtime closes it if you forget to."""
-        stream = self.chat.open_stream(self.id, metadata=metadata)
+        stream = self.chat.open_stream(self.id, metadata=metadata, wrap=wrap)
         if self._turn is not None:
             self._turn.streams.append(stream)
         return stream
@@ -163,6 +170,25 @@ class BasePersona:
             stream.write(chunk)
         stream.close()
         return stream.message_ids[0] if stream.message_ids else None
+
+    async def request_permission(self, description: str, *, title: str = "", always: bool = False) -> bool:
+        """Ask the chat's people to allow something (markdown `description`); True if allowed.
+
+        The request is numbered and answered with /allow, /always or /reject (or a button);
+        it times out as rejected, and /stop cancels it.
+        """
+        broker = self.context.permissions
+        if broker is None:
+            return False
+        options = [PermissionOption(option_id="allow", name="Allow", kind="allow_once")]
+        if always:
+            options.append(PermissionOption(option_id="always", name="Always allow", kind="allow_always"))
+        options.append(PermissionOption(option_id="reject", name="Reject", kind="reject_once"))
+        view = MessageView(self.chat, self.id, f"🔐 **{self.name}** asks permission: {description}")
+        answer = await broker.ask(persona_id=self.id, title=title or description[:80], options=options, view=view)
+        if self._turn is not None and view.message_id:
+            self._turn.posted.append(view.message_id)
+        return answer.allowed
 
     def history(self, limit: int = 50) -> list[Message]:
         """The chat's last `limit` messages, oldest first, deleted ones left out."""

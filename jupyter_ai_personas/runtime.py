@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from .definitions import ID_PREFIX, PersonaDefinition
 
 if TYPE_CHECKING:
+    from .acp_client.supervisor import AgentSupervisor
     from .catalog import PersonaCatalog
 
 SYSTEM_USER_ID = f"{ID_PREFIX}::system"
@@ -36,7 +37,10 @@ class RuntimeSettings(BaseModel):
     disabled_personas: tuple[str, ...] = ()
     default_persona: str | None = None
     max_input_chars: int = 200_000
-    watch_debounce_ms: int = 200
+    permission_timeout: float = 300.0
+    turn_idle_timeout: float = 600.0
+    agent_idle_timeout: float = 900.0
+    agent_start_timeout: float = 60.0
 
 
 @dataclass
@@ -49,6 +53,7 @@ class Runtime:
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("jupyter_ai_personas"))
     serverapp: Any = None
     catalog: PersonaCatalog | None = None
+    agents: AgentSupervisor | None = None
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
 
     def persona_user(self, definition: PersonaDefinition) -> User:

@@ -75,6 +75,8 @@ class TurnRunner:
         turn.stopped = True
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.persona.on_stop(), timeout=5)
+        if self.persona.context.permissions is not None:
+            self.persona.context.permissions.cancel(self.persona.id)
         task.cancel()
         return True
 

@@ -1,19 +1,225 @@
-"""AcpPersona: a persona that drives an ACP agent (the agent runtime lands next)."""
+"""BaseAcpPersona: a persona that drives an ACP agent; AcpPersona: one from a markdown spec.
+
+Any ACP agent in a few lines::
+
+    class MyAgent(BaseAcpPersona):
+        defaults = PersonaDefaults(name="MyAgent", description="My coding agent")
+        agent_command = ["my-agent", "--acp"]
+        agent_env = ["MY_AGENT_API_KEY"]
+        install_hint = "npm install -g my-agent"
+
+The process (shared by every chat), sessions, streaming, permissions, files, terminals
+and history are inherited.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..persona import BasePersona, PersonaDefaults
+from acp import RequestError, resource_link_block, text_block
+from jupyterlab_chat.models import FileAttachment, Message, NotebookAttachment
+
+from ..persona import BasePersona, PersonaContext
+from ..specs import PersonaSpec
+from .launch import AgentLaunch, make_launch, spec_launch
+from .process import AgentStartError
+from .render import TurnRenderer
+from .session import AgentGone, AgentSession, AgentSilent
+from .setup import SessionSetup, setup_from_spec, skills_text
 
 if TYPE_CHECKING:
     from ..definitions import PersonaDefinition
     from ..runtime import Runtime
 
+HISTORY_MESSAGES = 30
+HISTORY_CHARS = 2000
 
-class AcpPersona(BasePersona):
-    defaults = PersonaDefaults(name="ACP agent")
+
+class BaseAcpPersona(BasePersona):
+    agent_command: ClassVar[list[str]] = []
+    agent_env: ClassVar[list[str] | dict[str, str]] = []
+    install_hint: ClassVar[str | None] = None
+    auth_method: ClassVar[str | None] = None
+    permission_policy: ClassVar[dict[str, str]] = {"read": "allow", "search": "allow", "think": "allow"}
+
+    def __init__(self, context: PersonaContext) -> None:
+        super().__init__(context)
+        self.session = AgentSession(self)
+        self._notes: set[str] = set()
+
+    # -- the program -------------------------------------------------------------------
+    @classmethod
+    def launch_for(cls, definition: PersonaDefinition, runtime: Runtime) -> AgentLaunch:
+        if not cls.agent_command:
+            raise ValueError(f"{cls.__name__} names no `agent_command`")
+        env_spec = cls.agent_env if isinstance(cls.agent_env, dict) else {n: "${" + n + "}" for n in cls.agent_env}
+        declared = PersonaSpec.model_validate(
+            {"name": definition.name, "command": cls.agent_command, "env": env_spec}
+        ).resolved_env(runtime.environ)
+        return make_launch(
+            definition.name, cls.agent_command, declared, runtime.environ,
+            install=cls.install_hint, auth_method=cls.auth_method,
+        )
+
+    def launch(self) -> AgentLaunch:
+        return type(self).launch_for(self.definition, self.runtime)
 
     @classmethod
     def unavailable_reason(cls, definition: PersonaDefinition, runtime: Runtime) -> str | None:
-        return "this version of jupyter-ai-personas cannot run ACP agents yet"
+        if runtime.agents is None:
+            return "agents are not enabled on this server"
+        try:
+            launch = cls.launch_for(definition, runtime)
+        except ValueError as exc:
+            return str(exc)
+        return launch.missing_program()
+
+    # -- what the spec decides -----------------------------------------------------------
+    def setup(self) -> SessionSetup:
+        source_path = self.definition.source.path
+        return setup_from_spec(self.spec, self.instructions, source_path.parent if source_path else None)
+
+    def policy_for(self, kind: str) -> str:
+        rules: dict[str, str] = dict(self.permission_policy)
+        if self.spec is not None and self.spec.permissions:
+            rules = dict(self.spec.permissions)
+        return rules.get(kind) or rules.get("default") or "ask"
+
+    # -- a turn ------------------------------------------------------------------------
+    async def process_message(self, message: Message) -> None:
+        try:
+            await self.session.ensure(self.setup())
+        except AgentStartError as exc:
+            await self.send_message(f"⚠️ **{self.name}** could not start its agent: {exc}", metadata=_notice())
+            return
+        renderer = TurnRenderer(self, show_path=self.session.show_path, terminals=self.session.terminals)
+        try:
+            response = await self.session.prompt(
+                self.prompt_blocks(message), renderer, self.runtime.settings.turn_idle_timeout
+            )
+        except AgentGone as exc:
+            renderer.abort("failed")
+            await self.send_message(
+                f"⚠️ **{self.name}** stopped: {exc}\n\nYour next message starts it again.", metadata=_notice()
+            )
+            return
+        except AgentSilent as exc:
+            renderer.abort("failed")
+            await self.send_message(
+                f"⚠️ **{self.name}**: {exc}; the turn was ended. `/restart @{self.mention_name}` "
+                "restarts the agent's program.",
+                metadata=_notice(),
+            )
+            return
+        except RequestError as exc:
+            renderer.abort("failed")
+            await self.send_message(f"⚠️ **{self.name}**'s agent answered with an error: {exc}", metadata=_notice())
+            return
+        renderer.finish(response.stop_reason)
+        if response.usage is not None:
+            self.record_usage(response.usage.model_dump(exclude_none=True))
+
+    def prompt_blocks(self, message: Message) -> list[Any]:
+        text = self.prompt_text(message)
+        users = self.chat.users()
+        sender = users.get(message.sender)
+        if sum(1 for u in users.values() if not u.bot) > 1 or (sender is not None and sender.bot):
+            # several people, or another persona passing the conversation on: say who speaks
+            text = f"{(sender.display_name or sender.name) if sender else message.sender}: {text}"
+        if self.session.preamble:
+            text = "\n\n".join([*self.session.preamble, text])
+            self.session.preamble.clear()
+        blocks: list[Any] = [text_block(text)]
+        attachments = self.chat.ychat.get_attachments() if message.attachments else {}
+        for attachment_id in message.attachments or []:
+            attachment = attachments.get(attachment_id)
+            if isinstance(attachment, FileAttachment | NotebookAttachment):
+                path = (self.runtime.root_dir / attachment.value).resolve()
+                if path.is_relative_to(self.runtime.root_dir):
+                    blocks.append(resource_link_block(attachment.value, path.as_uri()))
+        return blocks
+
+    async def on_stop(self) -> None:
+        await self.session.cancel()
+
+    async def shutdown(self) -> None:
+        await self.session.close()
+
+    async def restart(self) -> None:
+        """Stop the agent's program (every chat using it); the next message starts it again."""
+        assert self.runtime.agents is not None
+        await self.runtime.agents.stop(self.launch().key)
+        await self.session.close()
+
+    # -- what the session asks of the persona --------------------------------------------
+    def instructions_preamble(self, setup: SessionSetup) -> str:
+        return f"<instructions>\n{setup.instructions}{skills_text(setup.skills)}\n</instructions>"
+
+    def history_preamble(self) -> str:
+        lines = []
+        users = self.chat.users()
+        for past in self.history(HISTORY_MESSAGES + 1)[:-1]:
+            state = (past.metadata or {}).get("jupyter_ai_personas") or {}
+            if state.get("kind") in ("tool_call", "thinking", "plan", "notice") or not past.body:
+                continue
+            user = users.get(past.sender)
+            name = (user.display_name or user.name) if user else past.sender
+            lines.append(f"{name}: {past.body[:HISTORY_CHARS]}")
+        if not lines:
+            return ""
+        return "<chat_history>\nThe conversation so far in this chat:\n\n" + "\n\n".join(lines) + "\n</chat_history>"
+
+    def _sessions(self) -> dict[str, Any]:
+        return dict(self.chat.state().get("sessions") or {})
+
+    def stored_session(self) -> str | None:
+        stored = self._sessions().get(self.id) or {}
+        return stored.get("id") if stored.get("agent") == self.launch().key else None
+
+    def store_session(self, session_id: str) -> None:
+        sessions = self._sessions()
+        sessions[self.id] = {**(sessions.get(self.id) or {}), "id": session_id, "agent": self.launch().key}
+        self.chat.update_state(sessions=sessions)
+
+    def forget_session(self) -> None:
+        sessions = self._sessions()
+        sessions.pop(self.id, None)
+        self.chat.update_state(sessions=sessions)
+
+    def record_usage(self, usage: dict[str, Any] | None) -> None:
+        if not usage:
+            return
+        sessions = self._sessions()
+        entry = dict(sessions.get(self.id) or {})
+        entry["usage"] = {**(entry.get("usage") or {}), **usage}
+        sessions[self.id] = entry
+        self.chat.update_state(sessions=sessions)
+
+    def waiting_for_permission(self) -> bool:
+        broker = self.context.permissions
+        return bool(broker and broker.waiting(self.id))
+
+    def note_once(self, text: str) -> None:
+        if text not in self._notes:
+            self._notes.add(text)
+            self.chat.post(self.id, f"ℹ️ {text}", metadata=_notice())
+
+    def help_lines(self) -> list[str]:
+        commands = self.session.available_commands
+        if not commands:
+            return []
+        listed = ", ".join(f"`/{name}`" for name, _ in commands[:30])
+        return [f"- **@{self.mention_name}** understands: {listed} (write `@{self.mention_name} /command`)"]
+
+
+class AcpPersona(BaseAcpPersona):
+    """A persona from a markdown spec that names an `agent` or a `command`."""
+
+    @classmethod
+    def launch_for(cls, definition: PersonaDefinition, runtime: Runtime) -> AgentLaunch:
+        assert runtime.catalog is not None
+        return spec_launch(definition, runtime.catalog.builtin_agents(), runtime.environ)
+
+
+def _notice() -> dict[str, Any]:
+    return {"jupyter_ai_personas": {"kind": "notice"}}

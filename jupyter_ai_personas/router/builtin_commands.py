@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from ..manager import PersonaEntry
+from ..permissions import PermissionAnswerError
 from .commands import CommandContext, CommandRegistry, SlashCommand
 from .mentions import mentioned
 
@@ -95,6 +96,40 @@ async def stop_command(ctx: CommandContext) -> str | None:
     return None  # the stopped replies carry the mark
 
 
+async def restart_command(ctx: CommandContext) -> str:
+    manager = ctx.session.manager
+    keys, _ = mentioned(ctx.args, manager.mention_index())
+    if not keys:
+        return "Say which persona to restart: `/restart @Name`."
+    names = []
+    for key in keys:
+        entry = manager.entries[key]
+        await manager.stop(None, key)
+        if entry.persona is not None:
+            await entry.persona.restart()
+        names.append(f"@{entry.definition.mention_name}")
+    return f"🔄 Restarted {', '.join(names)}: the next message starts afresh."
+
+
+def permission_command(word: str, summary: str) -> SlashCommand:
+    async def handler(ctx: CommandContext) -> str | None:
+        number: int | None = None
+        if ctx.args:
+            try:
+                number = int(ctx.args.strip().lstrip("#"))
+            except ValueError:
+                return f"`/{word} {ctx.args}`: give the number of the request, e.g. `/{word} 2`."
+        user = ctx.session.ychat.get_users().get(ctx.sender)
+        by = (user.display_name or user.name) if user else ctx.sender
+        try:
+            ctx.session.permissions.answer_word(word, number, by)
+        except PermissionAnswerError as exc:
+            return str(exc)
+        return None  # the request's message now shows the answer
+
+    return SlashCommand(word, summary, handler, usage="[request number]")
+
+
 def register_builtin_commands(
     registry: CommandRegistry, refresh_all: Callable[[], Awaitable[None]]
 ) -> None:
@@ -108,3 +143,9 @@ def register_builtin_commands(
             "stop", "stop the replies to you (or one persona's reply)", stop_command, usage="[@Name]"
         )
     )
+    registry.register(
+        SlashCommand("restart", "restart a persona (an agent's program too)", restart_command, usage="@Name")
+    )
+    registry.register(permission_command("allow", "allow what a persona asked to do, once"))
+    registry.register(permission_command("always", "allow it, and the same again in this session"))
+    registry.register(permission_command("reject", "refuse what a persona asked to do"))

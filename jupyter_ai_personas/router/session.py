@@ -16,6 +16,7 @@ from pycrdt import ArrayEvent
 
 from ..chat import ChatWriter
 from ..manager import PersonaEntry, PersonaManager
+from ..permissions import PermissionBroker
 from ..persona import BasePersona, Turn
 from ..runtime import SYSTEM_USER_ID, Runtime
 from .commands import CommandContext, CommandRegistry, parse_command
@@ -50,7 +51,10 @@ class ChatSession:
         self.writer = ChatWriter(
             ychat, flush_interval=settings.flush_interval, max_message_chars=settings.max_message_chars
         )
-        self.manager = PersonaManager(runtime, self.writer, path, on_turn_end=self._on_turn_end)
+        self.permissions = PermissionBroker(self.writer, timeout=settings.permission_timeout)
+        self.manager = PersonaManager(
+            runtime, self.writer, path, permissions=self.permissions, on_turn_end=self._on_turn_end
+        )
         self._seen = seen
         self._sticky: dict[str, str] = {}
         self._subscription: Any = None
@@ -60,6 +64,7 @@ class ChatSession:
     # -- life cycle --------------------------------------------------------------------
     def start(self) -> None:
         self.writer.ensure_user(self.runtime.system_user())
+        self.permissions.expire_stale()
         self.reload()
         on_disk = self._ids_on_disk()
         fresh = []
@@ -86,6 +91,7 @@ class ChatSession:
             self._subscription = None
         for task in list(self._tasks):
             task.cancel()
+        self.permissions.close()
         await self.manager.close()
 
     def spawn(self, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
@@ -126,8 +132,7 @@ class ChatSession:
 
     def _report(self, lines: list[str]) -> None:
         """Post problems not reported in this chat before (remembered in chat metadata)."""
-        state = dict(self.ychat.get_metadata().get(METADATA_KEY) or {})
-        reported = set(state.get("reported", []))
+        reported = set(self.writer.state().get("reported", []))
         digests = {hashlib.sha1(line.encode()).hexdigest()[:16]: line for line in lines}
         new = [line for digest, line in digests.items() if digest not in reported]
         if new:
@@ -136,8 +141,7 @@ class ChatSession:
             )
             self.say(body, metadata={METADATA_KEY: {"notice": "persona-problems"}})
         if set(digests) != reported:
-            state["reported"] = sorted(digests)
-            self.ychat.set_metadata(METADATA_KEY, state)
+            self.writer.update_state(reported=sorted(digests))
 
     def say(self, body: str, **kwargs: Any) -> str:
         """Post a message from the runtime itself (command answers, notices)."""

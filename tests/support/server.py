@@ -27,7 +27,8 @@ def server_env(home: Path, extra_paths: list[Path] | None = None, **extra: str) 
     """An explicit environment: the server sees only what a test gives it."""
     paths = [str(p) for p in (extra_paths if extra_paths is not None else [TEST_SITE / "good"])]
     env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        # the venv's bin first: the scripted test agents are installed there
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "/usr/bin:/bin")]),
         "HOME": str(home),
         "LANG": "C.UTF-8",
         "JUPYTER_CONFIG_DIR": str(home / ".jupyter-config"),

@@ -1,0 +1,132 @@
+"""AcpClient: our side of the Agent Client Protocol, one per agent process.
+
+The agent's requests and notifications name a session; each session is bound to the
+chat persona that owns it, which does the work.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol
+
+from acp import RequestError
+from acp.schema import (
+    CreateTerminalResponse,
+    DeniedOutcome,
+    EnvVariable,
+    KillTerminalResponse,
+    PermissionOption,
+    ReadTextFileResponse,
+    ReleaseTerminalResponse,
+    RequestPermissionResponse,
+    TerminalOutputResponse,
+    ToolCallUpdate,
+    WaitForTerminalExitResponse,
+    WriteTextFileResponse,
+)
+
+if TYPE_CHECKING:
+    from .process import AgentProcess
+
+
+class SessionBinding(Protocol):
+    """What a chat persona's ACP session does with the agent's calls."""
+
+    def on_update(self, update: Any) -> None: ...
+
+    async def request_permission(
+        self, tool_call: ToolCallUpdate, options: list[PermissionOption]
+    ) -> RequestPermissionResponse: ...
+
+    async def read_text_file(self, path: str, line: int | None, limit: int | None) -> ReadTextFileResponse: ...
+
+    async def write_text_file(self, path: str, content: str) -> WriteTextFileResponse: ...
+
+    async def create_terminal(
+        self, command: str, args: list[str], env: dict[str, str], cwd: str | None, output_byte_limit: int | None
+    ) -> CreateTerminalResponse: ...
+
+    async def terminal_output(self, terminal_id: str) -> TerminalOutputResponse: ...
+
+    async def wait_for_terminal_exit(self, terminal_id: str) -> WaitForTerminalExitResponse: ...
+
+    async def kill_terminal(self, terminal_id: str) -> KillTerminalResponse: ...
+
+    async def release_terminal(self, terminal_id: str) -> ReleaseTerminalResponse: ...
+
+    def on_process_exit(self) -> None: ...
+
+
+class AcpClient:
+    def __init__(self, process: AgentProcess):
+        self.process = process
+        self.bindings: dict[str, SessionBinding] = {}
+
+    def _binding(self, session_id: str) -> SessionBinding:
+        binding = self.bindings.get(session_id)
+        if binding is None:
+            raise RequestError.invalid_params({"sessionId": f"unknown session {session_id}"})
+        return binding
+
+    def on_process_exit(self) -> None:
+        for binding in list(self.bindings.values()):
+            binding.on_process_exit()
+
+    # -- acp.Client --------------------------------------------------------------------
+    async def session_update(self, session_id: str, update: Any, **kwargs: Any) -> None:
+        binding = self.bindings.get(session_id)
+        if binding is not None:
+            binding.on_update(update)
+
+    async def request_permission(
+        self, options: list[PermissionOption], session_id: str, tool_call: ToolCallUpdate, **kwargs: Any
+    ) -> RequestPermissionResponse:
+        binding = self.bindings.get(session_id)
+        if binding is None:
+            return RequestPermissionResponse(outcome=DeniedOutcome(outcome="cancelled"))
+        return await binding.request_permission(tool_call, options)
+
+    async def read_text_file(
+        self, path: str, session_id: str, limit: int | None = None, line: int | None = None, **kwargs: Any
+    ) -> ReadTextFileResponse:
+        return await self._binding(session_id).read_text_file(path, line, limit)
+
+    async def write_text_file(self, content: str, path: str, session_id: str, **kwargs: Any) -> WriteTextFileResponse:
+        return await self._binding(session_id).write_text_file(path, content)
+
+    async def create_terminal(
+        self,
+        command: str,
+        session_id: str,
+        args: list[str] | None = None,
+        cwd: str | None = None,
+        env: list[EnvVariable] | None = None,
+        output_byte_limit: int | None = None,
+        **kwargs: Any,
+    ) -> CreateTerminalResponse:
+        variables = {v.name: v.value for v in env or []}
+        return await self._binding(session_id).create_terminal(
+            command, list(args or []), variables, cwd, output_byte_limit
+        )
+
+    async def terminal_output(self, session_id: str, terminal_id: str, **kwargs: Any) -> TerminalOutputResponse:
+        return await self._binding(session_id).terminal_output(terminal_id)
+
+    async def release_terminal(self, session_id: str, terminal_id: str, **kwargs: Any) -> ReleaseTerminalResponse:
+        return await self._binding(session_id).release_terminal(terminal_id)
+
+    async def wait_for_terminal_exit(
+        self, session_id: str, terminal_id: str, **kwargs: Any
+    ) -> WaitForTerminalExitResponse:
+        return await self._binding(session_id).wait_for_terminal_exit(terminal_id)
+
+    async def kill_terminal(self, session_id: str, terminal_id: str, **kwargs: Any) -> KillTerminalResponse:
+        return await self._binding(session_id).kill_terminal(terminal_id)
+
+    async def ext_method(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        raise RequestError.method_not_found(method)
+
+    async def ext_notification(self, method: str, params: dict[str, Any]) -> None:
+        return None
+
+    def on_connect(self, conn: Any) -> None:
+        return None

@@ -1,0 +1,87 @@
+"""Agents' file access (ACP fs/*), confined to the server root.
+
+Paths must stay inside the root after resolving `..` and symlinks. Reads and writes go
+through Jupyter's ContentsManager (so they see what the server sees and respect its
+hooks); the live-document layer takes over for documents open in a room.
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Any
+
+from acp import RequestError
+
+MAX_READ_CHARS = 2_000_000
+
+
+class PathOutsideRoot(ValueError):
+    pass
+
+
+def confine(root: Path, path: str, cwd: Path | None = None) -> Path:
+    """The absolute, symlink-resolved path inside `root`, or PathOutsideRoot."""
+    if not path or "\x00" in path:
+        raise PathOutsideRoot("an empty or invalid path")
+    candidate = Path(path)
+    if not candidate.is_absolute():
+        candidate = (cwd or root) / candidate
+    resolved = candidate.resolve()
+    if not resolved.is_relative_to(root.resolve()):
+        raise PathOutsideRoot(f"{path} is outside the server root")
+    return resolved
+
+
+async def _maybe_await(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+class FileAccess:
+    def __init__(self, root: Path, contents_manager: Any = None):
+        self.root = root.resolve()
+        self.contents = contents_manager
+
+    def relative(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def resolve(self, path: str, cwd: Path | None = None) -> Path:
+        try:
+            return confine(self.root, path, cwd)
+        except PathOutsideRoot as exc:
+            raise RequestError.invalid_params({"path": path, "reason": str(exc)}) from None
+
+    async def read(self, path: str, line: int | None = None, limit: int | None = None, cwd: Path | None = None) -> str:
+        target = self.resolve(path, cwd)
+        text = await self._read_text(target)
+        if line is not None or limit is not None:
+            lines = text.splitlines(keepends=True)
+            start = max(0, (line or 1) - 1)
+            end = start + limit if limit is not None else None
+            text = "".join(lines[start:end])
+        if len(text) > MAX_READ_CHARS:
+            raise RequestError.invalid_params(
+                {"path": path, "reason": f"the file has more than {MAX_READ_CHARS} characters; read it by lines"}
+            )
+        return text
+
+    async def _read_text(self, target: Path) -> str:
+        if not target.is_file():
+            raise RequestError.resource_not_found(str(target))
+        if self.contents is not None:
+            model = await _maybe_await(
+                self.contents.get(self.relative(target), content=True, type="file", format="text")
+            )
+            return model["content"]
+        return target.read_text(encoding="utf-8")
+
+    async def write(self, path: str, content: str, cwd: Path | None = None) -> Path:
+        target = self.resolve(path, cwd)
+        if self.contents is not None:
+            model = {"type": "file", "format": "text", "content": content}
+            target.parent.mkdir(parents=True, exist_ok=True)
+            await _maybe_await(self.contents.save(model, self.relative(target)))
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(content, encoding="utf-8")
+        return target

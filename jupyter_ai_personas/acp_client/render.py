@@ -1,0 +1,244 @@
+"""TurnRenderer: an agent's session updates, as chat messages, in the order they happen.
+
+Text streams into the reply (through the ChatWriter); thoughts into a folded "thinking"
+message; each tool call is one message that follows its status, diff, command and
+output (and carries its permission request, when the agent asks one); the plan is one
+checklist message. Each message's metadata carries the structured form for the frontend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..chat import MessageStream
+from .markdown import (
+    DiffContent,
+    TerminalContent,
+    TextContent,
+    ToolCallView,
+    fence,
+    plan_markdown,
+    raw_command,
+    tool_call_markdown,
+)
+
+if TYPE_CHECKING:
+    from ..persona import BasePersona
+    from .terminals import TerminalManager
+
+KEY = "jupyter_ai_personas"
+STOP_NOTES = {
+    "max_tokens": "✂️ _The reply was cut: the agent reached its token limit._",
+    "max_turn_requests": "✂️ _The agent reached its limit of model requests for one turn._",
+    "refusal": "🙅 _The agent refused to continue._",
+}
+
+
+@dataclass
+class ToolCallEntry:
+    view: ToolCallView
+    message_id: str | None = None
+    permission: dict[str, Any] | None = None
+    status_line: str | None = None
+
+
+def block_text(block: Any) -> str:
+    """Markdown for one ACP content block."""
+    kind = getattr(block, "type", None)
+    if kind == "text":
+        return block.text
+    if kind == "image":
+        return f"![image](data:{block.mime_type};base64,{block.data})"
+    if kind == "resource_link":
+        return f"[{block.name or block.uri}]({block.uri})"
+    if kind == "resource":
+        resource = block.resource
+        text = getattr(resource, "text", None)
+        return fence(text) if text else f"[{resource.uri}]({resource.uri})"
+    return ""
+
+
+class TurnRenderer:
+    def __init__(
+        self,
+        persona: BasePersona,
+        *,
+        show_path: Callable[[str], str] = str,
+        terminals: TerminalManager | None = None,
+    ):
+        self.persona = persona
+        self.show_path = show_path
+        self.terminals = terminals
+        self.text: MessageStream | None = None
+        self.thought: MessageStream | None = None
+        self.tool_calls: dict[str, ToolCallEntry] = {}
+        self.plan_message_id: str | None = None
+        self.usage: dict[str, Any] | None = None
+
+    def _meta(self, kind: str, **extra: Any) -> dict[str, Any]:
+        return {KEY: {"kind": kind, "persona": self.persona.id, **extra}}
+
+    # -- updates -----------------------------------------------------------------------
+    def on_update(self, update: Any) -> None:
+        kind = getattr(update, "session_update", None)
+        if kind == "agent_message_chunk":
+            self._text(block_text(update.content))
+        elif kind == "agent_thought_chunk":
+            self._thought(block_text(update.content))
+        elif kind in ("tool_call", "tool_call_update"):
+            self._tool_call(update)
+        elif kind == "plan":
+            self._plan([entry.model_dump() for entry in update.entries])
+        elif kind == "usage_update":
+            self.usage = update.model_dump(exclude_none=True, exclude={"session_update", "field_meta"})
+
+    def _text(self, text: str) -> None:
+        if not text:
+            return
+        self._close_thought()
+        if self.text is None:
+            self.text = self.persona.open_stream(metadata=self._meta("reply"))
+        self.text.write(text)
+
+    def _thought(self, text: str) -> None:
+        if not text:
+            return
+        self._close_text()
+        if self.thought is None:
+            self.thought = self.persona.open_stream(
+                metadata=self._meta("thinking"),
+                wrap=("<details><summary>💭 Thinking</summary>\n\n", "\n\n</details>"),
+            )
+        self.thought.write(text)
+
+    def _close_text(self) -> None:
+        if self.text is not None:
+            self.text.close()
+            self.text = None
+
+    def _close_thought(self) -> None:
+        if self.thought is not None:
+            self.thought.close()
+            self.thought = None
+
+    def _tool_call(self, update: Any) -> None:
+        self._close_text()
+        self._close_thought()
+        entry = self.entry_for(update)
+        self.show_tool_call(entry)
+
+    def entry_for(self, update: Any) -> ToolCallEntry:
+        """The tool call an update (or a permission request's tool call) is about, merged."""
+        tool_call_id = update.tool_call_id
+        entry = self.tool_calls.get(tool_call_id)
+        if entry is None:
+            entry = self.tool_calls[tool_call_id] = ToolCallEntry(ToolCallView(tool_call_id=tool_call_id))
+        view = entry.view
+        if getattr(update, "title", None):
+            view.title = update.title
+        if getattr(update, "kind", None):
+            view.kind = update.kind
+        if getattr(update, "status", None):
+            view.status = update.status
+        if getattr(update, "locations", None):
+            view.locations = [loc.path for loc in update.locations]
+        if getattr(update, "raw_input", None) is not None:
+            view.raw_input = update.raw_input
+            if view.kind == "execute":
+                view.command = raw_command(update.raw_input) or view.command
+        if getattr(update, "content", None) is not None:
+            view.content = [c for c in (self._content(item) for item in update.content) if c is not None]
+        return entry
+
+    def _content(self, item: Any) -> DiffContent | TextContent | TerminalContent | None:
+        kind = getattr(item, "type", None)
+        if kind == "diff":
+            return DiffContent(path=item.path, old_text=item.old_text, new_text=item.new_text)
+        if kind == "terminal":
+            return TerminalContent(terminal_id=item.terminal_id)
+        if kind == "content":
+            return TextContent(text=block_text(item.content))
+        return None
+
+    def _refresh_terminals(self, view: ToolCallView) -> None:
+        if self.terminals is None:
+            return
+        for item in view.content:
+            if isinstance(item, TerminalContent):
+                terminal = self.terminals.terminals.get(item.terminal_id)
+                if terminal is not None:
+                    item.command = " ".join(terminal.command)
+                    item.output = terminal.text()
+                    item.exit_code = terminal.exit_code
+                    item.truncated = terminal.truncated
+
+    def show_tool_call(self, entry: ToolCallEntry) -> None:
+        view = entry.view
+        self._refresh_terminals(view)
+        body = tool_call_markdown(view, self.show_path)
+        if entry.status_line:
+            body += "\n\n" + entry.status_line
+        extra: dict[str, Any] = {"tool_call": view.model_dump()}
+        if entry.permission is not None:
+            extra["permission"] = entry.permission
+        metadata = self._meta("tool_call", **extra)
+        if entry.message_id is None:
+            entry.message_id = self.persona.chat.post(self.persona.id, body, metadata=metadata)
+            if self.persona._turn is not None:
+                self.persona._turn.posted.append(entry.message_id)
+        else:
+            self.persona.chat.update(entry.message_id, body=body, metadata=metadata)
+
+    def permission_view(self, entry: ToolCallEntry) -> _ToolCallPermissionView:
+        return _ToolCallPermissionView(self, entry)
+
+    def _plan(self, entries: list[dict[str, Any]]) -> None:
+        self._close_text()
+        self._close_thought()
+        body = plan_markdown(entries)
+        metadata = self._meta("plan", entries=entries)
+        if self.plan_message_id is None:
+            self.plan_message_id = self.persona.chat.post(self.persona.id, body, metadata=metadata)
+            if self.persona._turn is not None:
+                self.persona._turn.posted.append(self.plan_message_id)
+        else:
+            self.persona.chat.update(self.plan_message_id, body=body, metadata=metadata)
+
+    # -- the end of a turn -------------------------------------------------------------
+    def finish(self, stop_reason: str | None) -> None:
+        """Close what is open; say why the turn ended when it is not the normal end."""
+        unfinished = "cancelled" if stop_reason == "cancelled" else "failed"
+        self._settle_tool_calls(unfinished)
+        note = STOP_NOTES.get(stop_reason or "")
+        if note and self.text is not None:
+            self.text.write("\n\n" + note)
+        elif note:
+            self.persona.chat.post(self.persona.id, note, metadata=self._meta("notice"))
+        self._close_text()
+        self._close_thought()
+
+    def abort(self, status: str = "cancelled") -> None:
+        """The turn was stopped or the agent went away: close streams and tool calls."""
+        self._settle_tool_calls(status)
+        self._close_thought()
+
+    def _settle_tool_calls(self, status: str) -> None:
+        for entry in self.tool_calls.values():
+            if entry.view.status in ("pending", "in_progress"):
+                entry.view.status = status
+                self.show_tool_call(entry)
+
+
+class _ToolCallPermissionView:
+    """Shows a permission request inside the message of its tool call."""
+
+    def __init__(self, renderer: TurnRenderer, entry: ToolCallEntry):
+        self.renderer, self.entry = renderer, entry
+
+    def show(self, state: dict[str, Any], status_line: str) -> None:
+        self.entry.permission = dict(state)
+        number = state.get("request")
+        self.entry.status_line = f"🔐 **Permission request #{number}** — {status_line}"
+        self.renderer.show_tool_call(self.entry)

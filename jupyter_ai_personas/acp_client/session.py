@@ -1,0 +1,278 @@
+"""AgentSession: one ACP session per (chat, persona), on the shared agent process.
+
+It opens the session (resuming or loading the one stored in the chat's metadata when the
+agent can), keeps it in step with the persona's spec, sends prompts while watching for a
+crashed or silent agent, and answers the agent's requests for this session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from typing import TYPE_CHECKING, Any
+
+from acp.schema import PromptResponse
+
+from .files import FileAccess
+from .handlers import SessionRequests
+from .process import AgentProcess
+from .render import TurnRenderer
+from .setup import SessionSetup, pick_option, skills_plugin
+
+if TYPE_CHECKING:
+    from .persona import BaseAcpPersona
+
+
+class AgentGone(RuntimeError):
+    """The agent's process ended during a turn."""
+
+
+class AgentSilent(RuntimeError):
+    """The agent sent nothing for too long."""
+
+
+class AgentSession(SessionRequests):
+    def __init__(self, persona: BaseAcpPersona):
+        runtime = persona.runtime
+        assert runtime.agents is not None
+        self.persona = persona
+        self.supervisor = runtime.agents
+        self.cwd = runtime.chat_dir(persona.context.chat_path)
+        contents = getattr(runtime.serverapp, "contents_manager", None)
+        super().__init__(FileAccess(runtime.root_dir, contents), runtime.root_dir)
+        self.process: AgentProcess | None = None
+        self.session_id: str | None = None
+        self.renderer: TurnRenderer | None = None
+        self.applied: SessionSetup | None = None
+        self.replaying = False
+        self.needs_reset = False
+        self.preamble: list[str] = []  # said before the next prompt (instructions, history)
+        self.available_commands: list[tuple[str, str]] = []
+        self.modes: list[tuple[str, str]] = []
+        self.config_options: list[Any] = []
+        self.last_activity = time.monotonic()
+
+    # -- facts -------------------------------------------------------------------------
+    @property
+    def connection(self) -> Any:
+        assert self.process is not None
+        return self.process.connection
+
+    @property
+    def speaks_claude(self) -> bool:
+        """claude-agent-acp: instructions go in `_meta.systemPrompt`; cancel needs a reset."""
+        return self.process is not None and "claude-agent-acp" in self.process.agent_name
+
+    # -- opening and keeping the session -----------------------------------------------
+    async def ensure(self, setup: SessionSetup) -> None:
+        """Make the session ready for a prompt with `setup` (the spec as it is now)."""
+        process = await self.supervisor.acquire(self.persona.launch())
+        if process is not self.process:
+            self._unbind()
+            self.process, self.session_id = process, None
+            self.reset_terminals(process.launch.environment)
+        if self.session_id is None:
+            await self._open(setup)
+        else:
+            previous = self.applied or setup
+            if self.needs_reset or self._reopen_needed(previous, setup):
+                await self._reopen(setup)
+            if not self.speaks_claude and setup.instructions != previous.instructions:
+                self.preamble.append(self.persona.instructions_preamble(setup))
+            self.applied = setup
+        await self._apply_model_and_mode(setup)
+
+    def _reopen_needed(self, previous: SessionSetup, setup: SessionSetup) -> bool:
+        """MCP servers and skills are given when a session opens; so are claude's instructions."""
+        if previous.mcp_servers != setup.mcp_servers or previous.skills != setup.skills:
+            return True
+        return self.speaks_claude and previous.instructions != setup.instructions
+
+    def _meta(self, setup: SessionSetup) -> dict[str, Any]:
+        if not self.speaks_claude:
+            return {}
+        meta: dict[str, Any] = {}
+        if setup.instructions:
+            meta["systemPrompt"] = {"append": setup.instructions}
+        plugin = skills_plugin(setup.skills)
+        if plugin is not None:
+            meta["claudeCode"] = {"options": {"plugins": [{"type": "local", "path": str(plugin)}]}}
+        return meta
+
+    async def _open(self, setup: SessionSetup) -> None:
+        stored = self.persona.stored_session()
+        if stored and await self._resume(stored, setup):
+            return
+        response = await self.connection.new_session(
+            cwd=str(self.cwd), mcp_servers=setup.acp_mcp_servers(), **self._meta(setup)
+        )
+        self._bind(response.session_id, response)
+        self.persona.store_session(response.session_id)
+        if not self.speaks_claude and setup.instructions:
+            self.preamble.append(self.persona.instructions_preamble(setup))
+        if stored:  # the agent lost the conversation: remind it
+            history = self.persona.history_preamble()
+            if history:
+                self.preamble.append(history)
+        self.applied = setup
+
+    async def _resume(self, session_id: str, setup: SessionSetup) -> bool:
+        """Continue a stored session with `session/resume` or `session/load` (replay dropped)."""
+        assert self.process is not None
+        meta, servers = self._meta(setup), setup.acp_mcp_servers()
+        attempts = []
+        if self.process.capability("session_capabilities", "resume") is not None:
+            attempts.append(("resume", self.connection.resume_session))
+        if self.process.capability("load_session"):
+            attempts.append(("load", self.connection.load_session))
+        for _, method in attempts:
+            self._bind(session_id, None, replaying=True)
+            try:
+                response = await method(session_id=session_id, cwd=str(self.cwd), mcp_servers=servers, **meta)
+            except Exception as exc:
+                self.persona.log.info("could not reopen session %s: %s", session_id, exc)
+                self._unbind()
+                continue
+            self.replaying = False
+            self._remember_options(response)
+            self.applied = setup
+            return True
+        return False
+
+    async def _reopen(self, setup: SessionSetup) -> None:
+        """Close and reopen the session: after a cancel (claude-agent-acp answers one turn late
+        otherwise) or when the instructions, MCP servers or skills changed."""
+        assert self.process is not None and self.session_id is not None
+        session_id = self.session_id
+        self.needs_reset = False
+        if self.process.capability("session_capabilities", "close") is not None:
+            with contextlib.suppress(Exception):
+                await self.connection.close_session(session_id=session_id)
+        self._unbind()
+        if not await self._resume(session_id, setup):
+            self.persona.forget_session()
+            await self._open(setup)
+
+    async def _apply_model_and_mode(self, setup: SessionSetup) -> None:
+        assert self.session_id is not None
+        for wanted, category in ((setup.model, "model"), (setup.mode, "mode")):
+            if not wanted:
+                continue
+            option = next((o for o in self.config_options if category in (o.id, getattr(o, "category", None))), None)
+            if option is not None:
+                offered = [(c.value, c.name) for c in getattr(option, "options", []) or [] if hasattr(c, "value")]
+                value = pick_option(offered, wanted)
+                if value is None:
+                    self.persona.note_once(f"`{category}: {wanted}` is not offered by the agent "
+                                           f"(it offers {', '.join(v for v, _ in offered)}).")
+                elif value != getattr(option, "current_value", None):
+                    response = await self.connection.set_config_option(
+                        config_id=option.id, session_id=self.session_id, value=value
+                    )
+                    self.config_options = list(getattr(response, "config_options", None) or self.config_options)
+            elif category == "mode" and self.modes:
+                mode = pick_option(self.modes, wanted)
+                if mode is None:
+                    self.persona.note_once(f"`mode: {wanted}` is not a mode of the agent.")
+                else:
+                    await self.connection.set_session_mode(session_id=self.session_id, mode_id=mode)
+
+    def _remember_options(self, response: Any) -> None:
+        if response is None:
+            return
+        modes = getattr(response, "modes", None)
+        if modes is not None:
+            self.modes = [(m.id, m.name) for m in modes.available_modes]
+        options = getattr(response, "config_options", None)
+        if options:
+            self.config_options = list(options)
+
+    def _bind(self, session_id: str, response: Any, *, replaying: bool = False) -> None:
+        assert self.process is not None
+        self.session_id = session_id
+        self.replaying = replaying
+        self.process.client.bindings[session_id] = self
+        self._remember_options(response)
+
+    def _unbind(self) -> None:
+        if self.process is not None and self.session_id is not None:
+            self.process.client.bindings.pop(self.session_id, None)
+        self.session_id = None
+
+    # -- turns -------------------------------------------------------------------------
+    async def prompt(self, blocks: list[Any], renderer: TurnRenderer, idle_timeout: float) -> PromptResponse:
+        assert self.process is not None and self.session_id is not None
+        process = self.process
+        self.renderer = renderer
+        self.last_activity = time.monotonic()
+        self.turn_started()
+        self.supervisor.turn_started(process)
+        task = asyncio.ensure_future(self.connection.prompt(session_id=self.session_id, prompt=blocks))
+        try:
+            while True:
+                remaining = self.last_activity + idle_timeout - time.monotonic()
+                done, _ = await asyncio.wait({task}, timeout=max(0.5, remaining) if idle_timeout else None)
+                if done:
+                    return task.result()
+                if self.persona.waiting_for_permission():
+                    self.last_activity = time.monotonic()
+                elif idle_timeout and time.monotonic() - self.last_activity >= idle_timeout:
+                    await self.cancel()
+                    raise AgentSilent(f"no answer from the agent for {idle_timeout:g} seconds")
+        except ConnectionError as exc:
+            raise AgentGone(self._gone_text(process)) from exc
+        finally:
+            if not task.done():
+                task.cancel()
+            self.renderer = None
+            self.supervisor.turn_ended(process)
+
+    def _gone_text(self, process: AgentProcess) -> str:
+        code = process.returncode
+        tail = process.stderr_tail()
+        text = f"the agent's program stopped (exit code {code})" if code is not None else "the agent went away"
+        return text + (f". Its last output:\n```\n{tail}\n```" if tail else ".")
+
+    async def cancel(self) -> None:
+        """/stop: tell the agent, and forget the turn's late updates."""
+        if self.renderer is not None:
+            self.renderer.abort("cancelled")
+            self.renderer = None
+        if self.process is not None and self.process.alive and self.session_id is not None:
+            with contextlib.suppress(Exception):
+                await self.connection.cancel(session_id=self.session_id)
+            if self.speaks_claude:
+                self.needs_reset = True
+
+    async def close(self) -> None:
+        """The persona leaves the chat: free the session in the agent (the id stays stored)."""
+        self.close_terminals()
+        process, session_id = self.process, self.session_id
+        self._unbind()
+        if process is not None and process.alive and session_id is not None:
+            if process.capability("session_capabilities", "close") is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(process.connection.close_session(session_id=session_id), 5)
+        self.process = None
+
+    # -- the agent's notifications -----------------------------------------------------
+    def on_update(self, update: Any) -> None:
+        self.last_activity = time.monotonic()
+        kind = getattr(update, "session_update", None)
+        if kind == "available_commands_update":
+            self.available_commands = [(c.name, c.description) for c in update.available_commands]
+            return
+        if kind == "current_mode_update":
+            return
+        if kind == "config_option_update":
+            self.config_options = list(getattr(update, "config_options", None) or self.config_options)
+            return
+        if self.replaying or self.renderer is None:
+            return  # a replay of history, or a late update of a stopped turn
+        self.renderer.on_update(update)
+        if kind == "usage_update":
+            self.persona.record_usage(self.renderer.usage)
+
+    def on_process_exit(self) -> None:
+        self.close_terminals()

@@ -1,0 +1,102 @@
+"""What a session is opened with: instructions, MCP servers, skills, model and mode.
+
+Built from the persona's current spec on every turn, so editing a spec file changes them
+for the next turn.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from acp.schema import EnvVariable, HttpHeader, HttpMcpServer, McpServerStdio, SseMcpServer
+from pydantic import BaseModel, ConfigDict
+
+from ..specs import HttpMcpServer as HttpSpec
+from ..specs import PersonaSpec, StdioMcpServer
+
+
+class SessionSetup(BaseModel):
+    """The parts of a session a spec decides."""
+
+    model_config = ConfigDict(frozen=True)
+
+    instructions: str = ""
+    mcp_servers: tuple[dict[str, Any], ...] = ()
+    skills: tuple[str, ...] = ()  # absolute paths
+    model: str | None = None
+    mode: str | None = None
+
+    def acp_mcp_servers(self) -> list[HttpMcpServer | SseMcpServer | McpServerStdio]:
+        servers: list[HttpMcpServer | SseMcpServer | McpServerStdio] = []
+        for server in self.mcp_servers:
+            if "url" in server:
+                headers = [HttpHeader(name=k, value=v) for k, v in server.get("headers", {}).items()]
+                cls = SseMcpServer if server.get("type") == "sse" else HttpMcpServer
+                servers.append(cls(type=server.get("type", "http"), name=server["name"], url=server["url"], headers=headers))
+            else:
+                env = [EnvVariable(name=k, value=v) for k, v in server.get("env", {}).items()]
+                servers.append(
+                    McpServerStdio(name=server["name"], command=server["command"], args=server.get("args", []), env=env)
+                )
+        return servers
+
+
+def setup_from_spec(spec: PersonaSpec | None, instructions: str, spec_dir: Path | None) -> SessionSetup:
+    if spec is None:
+        return SessionSetup(instructions=instructions)
+    servers: list[dict[str, Any]] = []
+    for server in spec.mcp_servers:
+        if isinstance(server, HttpSpec):
+            servers.append({"name": server.name, "url": server.url, "type": server.type, "headers": server.headers})
+        elif isinstance(server, StdioMcpServer):
+            servers.append({"name": server.name, "command": server.command, "args": server.args, "env": server.env})
+    base = spec_dir or Path.cwd()
+    skills = tuple(str((base / path).resolve()) for path in spec.skills)
+    return SessionSetup(
+        instructions=instructions,
+        mcp_servers=tuple(servers),
+        skills=skills,
+        model=spec.model,
+        mode=spec.mode,
+    )
+
+
+def skills_plugin(skills: tuple[str, ...]) -> Path | None:
+    """A Claude Code plugin folder whose `skills/` links to the spec's skill folders."""
+    existing = [Path(s) for s in skills if Path(s).is_dir()]
+    if not existing:
+        return None
+    digest = hashlib.sha1("\n".join(map(str, existing)).encode()).hexdigest()[:12]
+    root = Path(tempfile.gettempdir()) / f"jupyter-ai-personas-{os.getuid()}" / "skills" / digest
+    (root / ".claude-plugin").mkdir(parents=True, exist_ok=True)
+    (root / ".claude-plugin" / "plugin.json").write_text(
+        json.dumps({"name": f"persona-skills-{digest}", "description": "Skills of a Jupyter persona"})
+    )
+    (root / "skills").mkdir(exist_ok=True)
+    for skill in existing:
+        link = root / "skills" / skill.name
+        if not link.exists():
+            link.symlink_to(skill, target_is_directory=True)
+    return root
+
+
+def skills_text(skills: tuple[str, ...]) -> str:
+    """For agents without a skills mechanism: where to find them, in the instructions."""
+    if not skills:
+        return ""
+    listed = "\n".join(f"- {path}" for path in skills)
+    return f"\n\nSkills are available in these folders; read each one's SKILL.md when it is relevant:\n{listed}"
+
+
+def pick_option(offered: list[tuple[str, str]], wanted: str) -> str | None:
+    """The id of the offered (id, name) pair matching `wanted` by id or name, any case."""
+    wanted_lower = wanted.lower()
+    for option_id, name in offered:
+        if wanted_lower in (option_id.lower(), name.lower()):
+            return option_id
+    return None

@@ -1,0 +1,127 @@
+"""Commands an agent runs through ACP terminal/*: bounded output, safe environment,
+confined working directory, and killed with the session that started them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shlex
+import signal
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from acp import RequestError
+
+from .environment import terminal_environment
+from .files import PathOutsideRoot, confine
+
+DEFAULT_OUTPUT_LIMIT = 1_000_000
+
+
+@dataclass
+class Terminal:
+    id: str
+    command: list[str]
+    process: asyncio.subprocess.Process
+    limit: int
+    output: bytearray = field(default_factory=bytearray)
+    truncated: bool = False
+    exit_code: int | None = None
+    exit_signal: str | None = None
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+    reader: asyncio.Task[None] | None = None
+
+    def text(self) -> str:
+        return self.output.decode("utf-8", errors="replace")
+
+    def append(self, data: bytes) -> None:
+        self.output.extend(data)
+        if len(self.output) > self.limit:
+            # keep the end, cut at a character boundary (ACP: truncate from the beginning)
+            cut = len(self.output) - self.limit
+            while cut < len(self.output) and (self.output[cut] & 0xC0) == 0x80:
+                cut += 1
+            del self.output[:cut]
+            self.truncated = True
+
+
+class TerminalManager:
+    def __init__(self, root: Path, agent_env: dict[str, str]):
+        self.root = root
+        self.agent_env = agent_env
+        self.terminals: dict[str, Terminal] = {}
+
+    async def create(
+        self,
+        command: str,
+        args: list[str],
+        env: dict[str, str],
+        cwd: str | None,
+        output_byte_limit: int | None,
+        default_cwd: Path,
+    ) -> Terminal:
+        try:
+            workdir = confine(self.root, cwd, default_cwd) if cwd else default_cwd
+        except PathOutsideRoot as exc:
+            raise RequestError.invalid_params({"cwd": cwd, "reason": str(exc)}) from None
+        argv = [command, *args] if args else shlex.split(command)
+        if not argv:
+            raise RequestError.invalid_params({"command": "empty"})
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *argv,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                cwd=workdir,
+                env=terminal_environment(self.agent_env, env),
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise RequestError.invalid_params({"command": command, "reason": str(exc)}) from None
+        limit = output_byte_limit if output_byte_limit is not None else DEFAULT_OUTPUT_LIMIT
+        terminal = Terminal(id=f"term-{uuid.uuid4().hex[:12]}", command=argv, process=process, limit=limit)
+        terminal.reader = asyncio.create_task(self._read(terminal))
+        self.terminals[terminal.id] = terminal
+        return terminal
+
+    async def _read(self, terminal: Terminal) -> None:
+        stream = terminal.process.stdout
+        assert stream is not None
+        while chunk := await stream.read(65536):
+            terminal.append(chunk)
+        code = await terminal.process.wait()
+        if code < 0:
+            terminal.exit_signal = signal.Signals(-code).name
+        else:
+            terminal.exit_code = code
+        terminal.done.set()
+
+    def get(self, terminal_id: str) -> Terminal:
+        terminal = self.terminals.get(terminal_id)
+        if terminal is None:
+            raise RequestError.invalid_params({"terminalId": f"unknown terminal {terminal_id}"})
+        return terminal
+
+    async def wait(self, terminal_id: str) -> Terminal:
+        terminal = self.get(terminal_id)
+        await terminal.done.wait()
+        return terminal
+
+    def kill(self, terminal_id: str) -> None:
+        terminal = self.get(terminal_id)
+        if not terminal.done.is_set():
+            with contextlib.suppress(OSError):
+                os.killpg(terminal.process.pid, signal.SIGKILL)
+
+    def release(self, terminal_id: str) -> None:
+        if terminal_id in self.terminals:
+            self.kill(terminal_id)
+            del self.terminals[terminal_id]
+
+    def close(self) -> None:
+        """Kill every command of this session."""
+        for terminal_id in list(self.terminals):
+            self.release(terminal_id)

@@ -1,0 +1,236 @@
+"""PermissionBroker: a persona asks, a person answers in the chat (or a policy does).
+
+Each request is shown in a chat message and numbered per chat (#1, #2, ...). It is
+answered by `/allow`, `/always` or `/reject` (with the number when several wait), by the
+REST endpoint behind the frontend's buttons, or by a timeout (rejected). `/stop` answers
+it `cancelled`. The message records the answer and who gave it, in its body (the last
+paragraph) and in `metadata.jupyter_ai_personas.permission`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel
+
+from .chat import ChatWriter
+
+METADATA_KEY = "jupyter_ai_personas"
+OptionKind = Literal["allow_once", "allow_always", "reject_once", "reject_always"]
+Status = Literal["pending", "answered", "timeout", "cancelled", "expired"]
+WORDS: dict[str, tuple[OptionKind, ...]] = {
+    "allow": ("allow_once", "allow_always"),
+    "always": ("allow_always", "allow_once"),
+    "reject": ("reject_once", "reject_always"),
+}
+
+
+class PermissionOption(BaseModel):
+    option_id: str
+    name: str
+    kind: OptionKind
+
+
+class PermissionAnswer(BaseModel):
+    """What the persona gets back: an option, or `cancelled`."""
+
+    outcome: Literal["selected", "cancelled"]
+    option_id: str | None = None
+    kind: OptionKind | None = None
+    by: str | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.outcome == "selected" and bool(self.kind and self.kind.startswith("allow"))
+
+
+class PermissionView(Protocol):
+    """Shows a request in the chat; called again with each change of its state."""
+
+    def show(self, state: dict[str, Any], status_line: str) -> None: ...
+
+
+class MessageView:
+    """A request shown as a message of its own: a description, then the status line."""
+
+    def __init__(self, writer: ChatWriter, sender: str, description: str):
+        self.writer, self.sender, self.description = writer, sender, description
+        self.message_id: str | None = None
+
+    def show(self, state: dict[str, Any], status_line: str) -> None:
+        body = f"{self.description}\n\n{status_line}"
+        metadata = {METADATA_KEY: {"kind": "permission", "permission": state}}
+        if self.message_id is None:
+            self.message_id = self.writer.post(self.sender, body, metadata=metadata)
+        else:
+            self.writer.update(self.message_id, body=body, metadata=metadata)
+
+
+@dataclass
+class PendingRequest:
+    number: int
+    persona_id: str
+    options: list[PermissionOption]
+    view: PermissionView
+    state: dict[str, Any]
+    future: asyncio.Future[PermissionAnswer] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+    timer: asyncio.TimerHandle | None = None
+
+
+class PermissionAnswerError(Exception):
+    """A person's answer that cannot be applied; the message says why."""
+
+
+class PermissionBroker:
+    def __init__(self, writer: ChatWriter, *, timeout: float = 300.0):
+        self.writer = writer
+        self.timeout = timeout
+        self.pending: dict[int, PendingRequest] = {}
+        self._counter = max((n for n, _ in self._recorded()), default=0)
+
+    def _recorded(self) -> list[tuple[int, Any]]:
+        found = []
+        for message in self.writer.messages():
+            state = ((message.metadata or {}).get(METADATA_KEY) or {}).get("permission")
+            if isinstance(state, dict) and "request" in state:
+                found.append((int(state["request"]), message))
+        return found
+
+    # -- asking ------------------------------------------------------------------------
+    async def ask(
+        self, *, persona_id: str, title: str, options: list[PermissionOption], view: PermissionView
+    ) -> PermissionAnswer:
+        """Show a request and wait for its answer (cancelling the wait answers `cancelled`)."""
+        self._counter += 1
+        number = self._counter
+        state: dict[str, Any] = {
+            "request": number,
+            "persona": persona_id,
+            "title": title,
+            "options": [o.model_dump() for o in options],
+            "status": "pending",
+        }
+        request = PendingRequest(number=number, persona_id=persona_id, options=options, view=view, state=state)
+        self.pending[number] = request
+        view.show(state, _pending_line(number, options))
+        if self.timeout > 0:
+            request.timer = asyncio.get_running_loop().call_later(self.timeout, self._time_out, number)
+        try:
+            return await asyncio.shield(request.future)
+        except asyncio.CancelledError:
+            self._finish(request, PermissionAnswer(outcome="cancelled"), "cancelled", "⏹ Cancelled")
+            raise
+
+    # -- answering ---------------------------------------------------------------------
+    def waiting(self, persona_id: str | None = None) -> list[PendingRequest]:
+        return [r for r in self.pending.values() if persona_id is None or r.persona_id == persona_id]
+
+    def answer_word(self, word: str, number: int | None, by: str) -> int:
+        """Answer with /allow, /always or /reject; returns the request number."""
+        if number is None:
+            waiting = sorted(self.pending)
+            if not waiting:
+                raise PermissionAnswerError("No permission request is waiting.")
+            if len(waiting) > 1:
+                listed = ", ".join(f"#{n}" for n in waiting)
+                raise PermissionAnswerError(
+                    f"Several requests are waiting ({listed}): say which, e.g. `/{word} {waiting[-1]}`."
+                )
+            number = waiting[0]
+        request = self.pending.get(number)
+        if request is None:
+            raise PermissionAnswerError(f"Request #{number} is not waiting for an answer.")
+        option = _option_for(request.options, WORDS[word])
+        if option is None:
+            names = ", ".join(o.name for o in request.options)
+            raise PermissionAnswerError(f"Request #{number} cannot be answered `/{word}` (its options: {names}).")
+        self.answer(number, option.option_id, by)
+        return number
+
+    def answer(self, number: int, option_id: str, by: str) -> PermissionAnswer:
+        request = self.pending.get(number)
+        if request is None:
+            raise PermissionAnswerError(f"Request #{number} is not waiting for an answer.")
+        option = next((o for o in request.options if o.option_id == option_id), None)
+        if option is None:
+            raise PermissionAnswerError(f"Request #{number} has no option {option_id!r}.")
+        answer = PermissionAnswer(outcome="selected", option_id=option.option_id, kind=option.kind, by=by)
+        icon = "✅" if answer.allowed else "🚫"
+        self._finish(request, answer, "answered", f"{icon} {option.name} — answered by {by}")
+        return answer
+
+    def cancel(self, persona_id: str | None = None) -> int:
+        """Answer every waiting request (of one persona) `cancelled`, as /stop does."""
+        requests = self.waiting(persona_id)
+        for request in requests:
+            self._finish(request, PermissionAnswer(outcome="cancelled"), "cancelled", "⏹ Cancelled (stopped)")
+        return len(requests)
+
+    def close(self) -> None:
+        for request in list(self.pending.values()):
+            self._finish(request, PermissionAnswer(outcome="cancelled"), "cancelled", "⏹ Cancelled")
+
+    def _time_out(self, number: int) -> None:
+        request = self.pending.get(number)
+        if request is None:
+            return
+        option = _option_for(request.options, ("reject_once", "reject_always"))
+        answer = (
+            PermissionAnswer(outcome="selected", option_id=option.option_id, kind=option.kind, by="timeout")
+            if option is not None
+            else PermissionAnswer(outcome="cancelled")
+        )
+        minutes = self.timeout / 60
+        wait = f"{minutes:g} minutes" if minutes >= 1 else f"{self.timeout:g} seconds"
+        self._finish(request, answer, "timeout", f"⌛ Rejected: no answer within {wait}")
+
+    def _finish(self, request: PendingRequest, answer: PermissionAnswer, status: Status, line: str) -> None:
+        if self.pending.pop(request.number, None) is None:
+            return
+        if request.timer is not None:
+            request.timer.cancel()
+        request.state.update(
+            status=status, answer={**answer.model_dump(exclude_none=True), "at": time.time(), "line": line}
+        )
+        request.view.show(request.state, line)
+        if not request.future.done():
+            request.future.set_result(answer)
+
+    def expire_stale(self) -> int:
+        """Mark requests left pending by a previous server run as expired."""
+        count = 0
+        for number, message in self._recorded():
+            metadata = dict((message.metadata or {}).get(METADATA_KEY) or {})
+            state = dict(metadata["permission"])
+            if state.get("status") != "pending" or number in self.pending:
+                continue
+            line = "⌛ Expired: the server restarted before an answer"
+            state.update(status="expired", answer={"line": line, "at": time.time()})
+            body = (message.body or "").rsplit("\n\n", 1)[0] + "\n\n" + line
+            self.writer.update(message.id, body=body, metadata={METADATA_KEY: {**metadata, "permission": state}})
+            count += 1
+        return count
+
+
+def _option_for(options: list[PermissionOption], kinds: tuple[str, ...]) -> PermissionOption | None:
+    for kind in kinds:
+        for option in options:
+            if option.kind == kind:
+                return option
+    return None
+
+
+def _pending_line(number: int, options: list[PermissionOption]) -> str:
+    words = []
+    if _option_for(options, ("allow_once", "allow_always")):
+        words.append(f"`/allow {number}`")
+    if _option_for(options, ("allow_always",)):
+        words.append(f"`/always {number}`")
+    if _option_for(options, ("reject_once", "reject_always")):
+        words.append(f"`/reject {number}`")
+    return f"⏳ Waiting for your answer to request #{number}: " + ", ".join(words)

@@ -1,0 +1,1 @@
+"""Scripted ACP agents for the tests of jupyter-ai-personas."""

@@ -1,0 +1,424 @@
+"""A scripted ACP agent: the last line of each prompt says what to do.
+
+    hello                     a short streamed greeting
+    stream N D                N chunks, D seconds apart (honours session/cancel)
+    think                     thoughts, then text
+    plan                      a plan whose entries progress
+    write PATH TEXT           asks permission, then writes through fs/write_text_file
+    silentwrite PATH TEXT     writes through fs/write_text_file without asking
+    read PATH                 reads through fs/read_text_file
+    run CMD                   asks permission, then runs CMD through terminal/*
+    silentrun CMD             runs CMD without asking
+    readtool PATH             asks permission for a tool call of kind "read"
+    crash                     writes to stderr and exits with code 3 mid-turn
+    hang                      never answers (ignores cancel)
+    flood                     writes 5 MB to stderr, then answers
+    pid                       answers with its process id
+    meta                      answers with what the session was opened with
+    prompt                    answers with the whole prompt text it received
+    count                     answers with the number of prompts this session has seen
+    anything else             "You said: ..."
+
+Sessions are kept in $SCRIPTED_AGENT_STATE (one JSON file each) so that session/load and
+session/resume work after a restart. SCRIPTED_AGENT_MODE=exit-at-start|hang-at-start makes
+the program fail before `initialize`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import acp
+from acp import (
+    plan_entry,
+    run_agent,
+    start_tool_call,
+    tool_diff_content,
+    tool_terminal_ref,
+    update_agent_message_text,
+    update_agent_thought_text,
+    update_plan,
+    update_tool_call,
+    update_user_message_text,
+)
+from acp.schema import (
+    AgentCapabilities,
+    AvailableCommand,
+    AvailableCommandsUpdate,
+    Implementation,
+    InitializeResponse,
+    LoadSessionResponse,
+    NewSessionResponse,
+    PermissionOption,
+    PromptResponse,
+    ResumeSessionResponse,
+    SessionCapabilities,
+    SessionCloseCapabilities,
+    SessionConfigOptionSelect,
+    SessionConfigSelectOption,
+    SessionMode,
+    SessionModeState,
+    SessionResumeCapabilities,
+    SetSessionConfigOptionResponse,
+    SetSessionModeResponse,
+    UsageUpdate,
+)
+
+STATE = Path(os.environ.get("SCRIPTED_AGENT_STATE", "/tmp/scripted-acp-agent"))
+MODELS = ("fast", "smart")
+MODES = ("ask", "code")
+
+
+class Session:
+    def __init__(self, session_id: str, cwd: str, meta: dict[str, Any], mcp: list[str]):
+        self.id, self.cwd, self.meta, self.mcp = session_id, cwd, meta, mcp
+        self.prompts: list[str] = []
+        self.answers: list[str] = []
+        self.model, self.mode = MODELS[0], MODES[0]
+        self.cancelled = asyncio.Event()
+
+    def save(self) -> None:
+        STATE.mkdir(parents=True, exist_ok=True)
+        data = {"cwd": self.cwd, "prompts": self.prompts, "answers": self.answers, "model": self.model,
+                "mode": self.mode}
+        (STATE / f"{self.id}.json").write_text(json.dumps(data))
+
+    @classmethod
+    def restore(cls, session_id: str, cwd: str, meta: dict[str, Any], mcp: list[str]) -> Session:
+        path = STATE / f"{session_id}.json"
+        if not path.exists():
+            raise acp.RequestError.resource_not_found(session_id)
+        data = json.loads(path.read_text())
+        session = cls(session_id, cwd, meta, mcp)
+        session.prompts, session.answers = data["prompts"], data["answers"]
+        session.model, session.mode = data["model"], data["mode"]
+        return session
+
+
+def _options(session: Session) -> list[SessionConfigOptionSelect]:
+    return [
+        SessionConfigOptionSelect(
+            id="model", name="Model", category="model", type="select", current_value=session.model,
+            options=[SessionConfigSelectOption(value=m, name=m.title()) for m in MODELS],
+        )
+    ]
+
+
+def _modes(session: Session) -> SessionModeState:
+    return SessionModeState(
+        current_mode_id=session.mode, available_modes=[SessionMode(id=m, name=m.title()) for m in MODES]
+    )
+
+
+class ScriptedAgent:
+    def __init__(self) -> None:
+        self.conn: Any = None
+        self.sessions: dict[str, Session] = {}
+
+    def on_connect(self, conn: Any) -> None:
+        self.conn = conn
+
+    async def initialize(self, protocol_version: int, client_capabilities: Any = None, client_info: Any = None,
+                         **kwargs: Any) -> InitializeResponse:
+        return InitializeResponse(
+            protocol_version=acp.PROTOCOL_VERSION,
+            agent_capabilities=AgentCapabilities(
+                load_session=True,
+                session_capabilities=SessionCapabilities(
+                    resume=SessionResumeCapabilities(), close=SessionCloseCapabilities()
+                ),
+            ),
+            agent_info=Implementation(name="scripted-acp-agent", title="Scripted agent", version="1.0"),
+        )
+
+    async def authenticate(self, method_id: str, **kwargs: Any) -> None:
+        return None
+
+    def _open(self, session: Session) -> None:
+        self.sessions[session.id] = session
+        commands = [AvailableCommand(name="compact", description="Summarise the session"),
+                    AvailableCommand(name="review", description="Review the changes")]
+
+        async def announce() -> None:
+            await asyncio.sleep(0.05)
+            await self.conn.session_update(
+                session.id, AvailableCommandsUpdate(session_update="available_commands_update",
+                                                    available_commands=commands)
+            )
+
+        asyncio.ensure_future(announce())
+
+    async def new_session(self, cwd: str, mcp_servers: list[Any] | None = None, **kwargs: Any) -> NewSessionResponse:
+        session = Session(uuid.uuid4().hex, cwd, kwargs, [s.name for s in mcp_servers or []])
+        session.save()
+        self._open(session)
+        return NewSessionResponse(session_id=session.id, modes=_modes(session), config_options=_options(session))
+
+    async def load_session(self, cwd: str, session_id: str, mcp_servers: list[Any] | None = None,
+                           **kwargs: Any) -> LoadSessionResponse:
+        session = Session.restore(session_id, cwd, kwargs, [s.name for s in mcp_servers or []])
+        for prompt, answer in zip(session.prompts, session.answers, strict=False):
+            await self.conn.session_update(session_id, update_user_message_text(prompt))
+            await self.conn.session_update(session_id, update_agent_message_text(answer))
+        self._open(session)
+        return LoadSessionResponse(modes=_modes(session), config_options=_options(session))
+
+    async def resume_session(self, session_id: str, cwd: str, mcp_servers: list[Any] | None = None,
+                             **kwargs: Any) -> ResumeSessionResponse:
+        session = Session.restore(session_id, cwd, kwargs, [s.name for s in mcp_servers or []])
+        self._open(session)
+        return ResumeSessionResponse(modes=_modes(session), config_options=_options(session))
+
+    async def close_session(self, session_id: str, **kwargs: Any) -> None:
+        self.sessions.pop(session_id, None)
+
+    async def set_session_mode(self, mode_id: str, session_id: str, **kwargs: Any) -> SetSessionModeResponse:
+        session = self.sessions[session_id]
+        session.mode = mode_id
+        session.save()
+        return SetSessionModeResponse()
+
+    async def set_config_option(self, config_id: str, session_id: str, value: Any,
+                                **kwargs: Any) -> SetSessionConfigOptionResponse:
+        session = self.sessions[session_id]
+        if config_id == "model":
+            session.model = value
+            session.save()
+        return SetSessionConfigOptionResponse(config_options=_options(session))
+
+    async def cancel(self, session_id: str, **kwargs: Any) -> None:
+        session = self.sessions.get(session_id)
+        if session is not None:
+            session.cancelled.set()
+
+    async def prompt(self, prompt: list[Any], session_id: str, **kwargs: Any) -> PromptResponse:
+        session = self.sessions.get(session_id)
+        if session is None:
+            raise acp.RequestError.invalid_params({"sessionId": "unknown"})
+        text = "\n".join(block.text for block in prompt if getattr(block, "type", "") == "text")
+        links = [block.uri for block in prompt if getattr(block, "type", "") == "resource_link"]
+        session.cancelled.clear()
+        session.prompts.append(text)
+        reply = Reply(self.conn, session)
+        try:
+            stop = await Script(self.conn, session, reply).run(text, links)
+        finally:
+            session.answers.append(reply.text)
+            session.save()
+        return PromptResponse(stop_reason=stop)
+
+
+class Reply:
+    """What the agent says, remembered for session/load replays."""
+
+    def __init__(self, conn: Any, session: Session):
+        self.conn, self.session, self.text = conn, session, ""
+
+    async def say(self, text: str) -> None:
+        self.text += text
+        await self.conn.session_update(self.session.id, update_agent_message_text(text))
+
+
+class Script:
+    def __init__(self, conn: Any, session: Session, reply: Reply):
+        self.conn, self.session, self.reply = conn, session, reply
+
+    async def update(self, update: Any) -> None:
+        await self.conn.session_update(self.session.id, update)
+
+    async def run(self, text: str, links: list[str]) -> str:
+        line = text.strip().splitlines()[-1] if text.strip() else ""
+        if ": " in line and line.split(": ", 1)[0].replace(" ", "").isalnum():
+            line = line.split(": ", 1)[1]  # "Alice: hello" when several people talk
+        verb, _, rest = line.strip().partition(" ")
+        handler = getattr(self, f"do_{verb.lower()}", None)
+        if handler is None:
+            await self.reply.say(f"You said: {line}" + (f" (with {', '.join(links)})" if links else ""))
+            return "end_turn"
+        return await handler(rest, text) or "end_turn"
+
+    def path(self, raw: str) -> str:
+        return raw if os.path.isabs(raw) else os.path.join(self.session.cwd, raw)
+
+    async def do_hello(self, rest: str, text: str) -> None:
+        for word in ("Hello", " from", " the", " scripted", " agent!"):
+            await self.reply.say(word)
+
+    async def do_stream(self, rest: str, text: str) -> str:
+        parts = rest.split()
+        count = int(parts[0]) if parts else 20
+        delay = float(parts[1]) if len(parts) > 1 else 0.02
+        for index in range(count):
+            if self.session.cancelled.is_set():
+                return "cancelled"
+            await self.reply.say(f"c{index} ")
+            await asyncio.sleep(delay)
+        await self.reply.say("[end]")
+        return "end_turn"
+
+    async def do_think(self, rest: str, text: str) -> None:
+        for word in ("Let me", " think", " about it."):
+            await self.update(update_agent_thought_text(word))
+        await self.reply.say("Thought it through.")
+
+    async def do_plan(self, rest: str, text: str) -> None:
+        steps = ["Read the data", "Fit the model", "Plot the residuals"]
+        for done in range(len(steps) + 1):
+            entries = [
+                plan_entry(step, status="completed" if i < done else "in_progress" if i == done else "pending")
+                for i, step in enumerate(steps)
+            ]
+            await self.update(update_plan(entries))
+            await asyncio.sleep(0.05)
+        await self.reply.say("Plan done.")
+
+    async def _ask(self, tool_id: str, title: str, kind: str, content: list[Any] | None = None,
+                   raw_input: Any = None) -> str:
+        await self.update(start_tool_call(tool_id, title, kind=kind, status="pending", content=content,
+                                          raw_input=raw_input))
+        options = [
+            PermissionOption(option_id="allow-always", name="Always allow", kind="allow_always"),
+            PermissionOption(option_id="allow", name="Allow", kind="allow_once"),
+            PermissionOption(option_id="reject", name="Reject", kind="reject_once"),
+        ]
+        response = await self.conn.request_permission(
+            session_id=self.session.id,
+            tool_call=update_tool_call(tool_id, title=title, kind=kind, status="pending", content=content),
+            options=options,
+        )
+        outcome = response.outcome
+        if getattr(outcome, "outcome", "") == "cancelled":
+            return "cancelled"
+        return "allowed" if outcome.option_id.startswith("allow") else "rejected"
+
+    async def do_write(self, rest: str, text: str) -> str:
+        raw, _, content = rest.partition(" ")
+        path = self.path(raw)
+        old = Path(path).read_text() if Path(path).is_file() else None
+        tool_id = f"write-{uuid.uuid4().hex[:6]}"
+        answer = await self._ask(tool_id, f"Write {raw}", "edit", [tool_diff_content(path, content, old)])
+        if answer == "cancelled":
+            return "cancelled"
+        if answer == "rejected":
+            await self.update(update_tool_call(tool_id, status="failed"))
+            await self.reply.say(f"I was not allowed to write {raw}.")
+            return "end_turn"
+        try:
+            await self.conn.write_text_file(session_id=self.session.id, path=path, content=content)
+        except acp.RequestError as exc:
+            await self.update(update_tool_call(tool_id, status="failed"))
+            await self.reply.say(f"write failed: {exc}")
+            return "end_turn"
+        await self.update(update_tool_call(tool_id, status="completed"))
+        await self.reply.say(f"Wrote {raw}.")
+        return "end_turn"
+
+    async def do_silentwrite(self, rest: str, text: str) -> None:
+        raw, _, content = rest.partition(" ")
+        try:
+            await self.conn.write_text_file(session_id=self.session.id, path=self.path(raw), content=content)
+            await self.reply.say(f"Wrote {raw} without asking.")
+        except acp.RequestError as exc:
+            await self.reply.say(f"write failed: {exc}")
+
+    async def do_read(self, rest: str, text: str) -> None:
+        try:
+            response = await self.conn.read_text_file(session_id=self.session.id, path=self.path(rest.strip()))
+            await self.reply.say(f"read: {response.content}")
+        except acp.RequestError as exc:
+            await self.reply.say(f"read failed: {exc}")
+
+    async def _run(self, command: str) -> tuple[str, Any]:
+        terminal = await self.conn.create_terminal(session_id=self.session.id, command="sh", args=["-c", command])
+        exit_status = await self.conn.wait_for_terminal_exit(session_id=self.session.id, terminal_id=terminal.terminal_id)
+        output = await self.conn.terminal_output(session_id=self.session.id, terminal_id=terminal.terminal_id)
+        return terminal.terminal_id, (exit_status, output)
+
+    async def do_run(self, rest: str, text: str) -> str:
+        tool_id = f"run-{uuid.uuid4().hex[:6]}"
+        answer = await self._ask(tool_id, "Run a command", "execute", raw_input={"command": rest})
+        if answer != "allowed":
+            await self.update(update_tool_call(tool_id, status="failed"))
+            await self.reply.say("I was not allowed to run it.")
+            return "cancelled" if answer == "cancelled" else "end_turn"
+        await self.update(update_tool_call(tool_id, status="in_progress"))
+        terminal_id, (exit_status, output) = await self._run(rest)
+        await self.update(update_tool_call(tool_id, status="completed", content=[tool_terminal_ref(terminal_id)]))
+        await self.conn.release_terminal(session_id=self.session.id, terminal_id=terminal_id)
+        await self.reply.say(f"ran: exit {exit_status.exit_code}, output {output.output.strip()!r}")
+        return "end_turn"
+
+    async def do_silentrun(self, rest: str, text: str) -> None:
+        try:
+            _, (exit_status, output) = await self._run(rest)
+            await self.reply.say(f"ran: exit {exit_status.exit_code}, output {output.output.strip()!r}")
+        except acp.RequestError as exc:
+            await self.reply.say(f"run failed: {exc}")
+
+    async def do_readtool(self, rest: str, text: str) -> str:
+        tool_id = f"read-{uuid.uuid4().hex[:6]}"
+        answer = await self._ask(tool_id, f"Read {rest}", "read")
+        await self.update(update_tool_call(tool_id, status="completed" if answer == "allowed" else "failed"))
+        await self.reply.say(f"read permission: {answer}")
+        return "end_turn"
+
+    async def do_crash(self, rest: str, text: str) -> None:
+        await self.reply.say("about to crash")
+        await asyncio.sleep(0.2)
+        sys.stderr.write("fatal: the scripted agent crashed on purpose\n")
+        sys.stderr.flush()
+        os._exit(3)
+
+    async def do_hang(self, rest: str, text: str) -> None:
+        while True:
+            await asyncio.shield(asyncio.sleep(3600))
+
+    async def do_flood(self, rest: str, text: str) -> None:
+        line = "x" * 1023 + "\n"
+        for _ in range(5 * 1024):
+            sys.stderr.write(line)
+        sys.stderr.flush()
+        await self.reply.say("flooded stderr")
+
+    async def do_pid(self, rest: str, text: str) -> None:
+        await self.reply.say(f"pid={os.getpid()}")
+
+    async def do_meta(self, rest: str, text: str) -> None:
+        prompt = self.session.meta.get("systemPrompt")
+        await self.reply.say(
+            f"system_prompt={json.dumps(prompt)}; mcp={','.join(self.session.mcp)}; "
+            f"model={self.session.model}; mode={self.session.mode}; env_key={os.environ.get('SCRIPTED_KEY', '')}; "
+            f"is_sandbox={os.environ.get('IS_SANDBOX', '')}; token={os.environ.get('JUPYTER_TOKEN', '')}"
+        )
+
+    async def do_prompt(self, rest: str, text: str) -> None:
+        await self.reply.say("PROMPT<<" + text + ">>")
+
+    async def do_count(self, rest: str, text: str) -> None:
+        await self.reply.say(f"count={len(self.session.prompts)}")
+
+    async def do_usage(self, rest: str, text: str) -> None:
+        await self.update(UsageUpdate(session_update="usage_update", used=1234, size=200000))
+        await self.reply.say("used some tokens")
+
+
+def main() -> None:
+    mode = os.environ.get("SCRIPTED_AGENT_MODE", "")
+    if mode == "exit-at-start":
+        sys.stderr.write("scripted agent: refusing to start (exit-at-start)\n")
+        sys.exit(7)
+    if mode == "hang-at-start":
+        import time
+
+        time.sleep(3600)
+    asyncio.run(run_agent(ScriptedAgent()))
+
+
+if __name__ == "__main__":
+    main()
