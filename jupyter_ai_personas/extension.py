@@ -9,7 +9,7 @@ from traitlets import Bool, Float, Int, List, Unicode
 
 from .acp_client.supervisor import AgentSupervisor
 from .catalog import PersonaCatalog
-from .handlers import AvatarHandler
+from .handlers import AvatarHandler, PermissionsHandler, PersonasHandler, StopHandler
 from .router.router import ChatRouter
 from .runtime import AVATAR_ROUTE, Runtime, RuntimeSettings
 
@@ -112,9 +112,17 @@ class PersonasExtension(ExtensionApp):
         )
         self.router = ChatRouter(self.runtime)
         self.settings["jupyter_ai_personas_runtime"] = self.runtime
+        self.settings["jupyter_ai_personas_router"] = self.router
 
     def initialize_handlers(self) -> None:
-        self.handlers.extend([(rf"/{AVATAR_ROUTE}/(.+)", AvatarHandler)])
+        self.handlers.extend(
+            [
+                (rf"/{AVATAR_ROUTE}/(.+)", AvatarHandler),
+                (r"/api/ai-personas/personas", PersonasHandler),
+                (r"/api/ai-personas/permissions", PermissionsHandler),
+                (r"/api/ai-personas/stop", StopHandler),
+            ]
+        )
 
     async def _start_jupyter_server_extension(self, serverapp) -> None:  # type: ignore[no-untyped-def]
         chat_manager = serverapp.web_app.settings.get("chat_manager")
@@ -124,6 +132,7 @@ class PersonasExtension(ExtensionApp):
         await self.router.start(chat_manager)
 
     async def stop_extension(self) -> None:
-        await self.router.stop()
+        # agents first: their process groups are killed, so closing sessions waits for nothing
         if self.runtime.agents is not None:
             await self.runtime.agents.shutdown()
+        await self.router.stop()

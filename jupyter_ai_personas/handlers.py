@@ -1,22 +1,130 @@
-"""REST handlers of the extension (all behind Jupyter's authentication)."""
+"""REST handlers of the extension, all behind Jupyter's authentication.
+
+    GET  {base}api/ai-personas/avatars/<persona id>      a persona's avatar
+    GET  {base}api/ai-personas/personas?chat=<path>      the personas of a chat and their state
+    POST {base}api/ai-personas/permissions               answer a permission request
+    POST {base}api/ai-personas/stop                      stop replies in a chat
+"""
 
 from __future__ import annotations
 
+import json
 import mimetypes
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from jupyter_server.base.handlers import APIHandler, JupyterHandler
+from pydantic import BaseModel, Field, ValidationError
 from tornado import web
 
+from .permissions import PermissionAnswerError
+
 if TYPE_CHECKING:
+    from .router.router import ChatRouter
+    from .router.session import ChatSession
     from .runtime import Runtime
+
+
+class PermissionAnswerBody(BaseModel):
+    chat: str = Field(min_length=1, description="the chat's path")
+    request: int = Field(ge=1)
+    option_id: str = Field(min_length=1)
+
+
+class StopBody(BaseModel):
+    chat: str = Field(min_length=1)
+    persona: str | None = None  # id or name; all replies to the caller when absent
 
 
 class PersonasAPIHandler(APIHandler):
     @property
     def runtime(self) -> Runtime:
         return self.settings["jupyter_ai_personas_runtime"]
+
+    @property
+    def router(self) -> ChatRouter:
+        return self.settings["jupyter_ai_personas_router"]
+
+    def parse(self, model: type[BaseModel]) -> Any:
+        try:
+            return model.model_validate(json.loads(self.request.body or b"{}"))
+        except (ValueError, ValidationError) as exc:
+            raise web.HTTPError(400, f"invalid request body: {exc}") from exc
+
+    def chat_session(self, path: str) -> ChatSession:
+        session = self.router.session_for_path(path.lstrip("/"))
+        if session is None:
+            raise web.HTTPError(404, f"no open chat at {path}")
+        return session
+
+    def person(self) -> tuple[str, str]:
+        user = self.current_user
+        username = getattr(user, "username", None) or str(user)
+        return username, getattr(user, "display_name", None) or getattr(user, "name", None) or username
+
+
+class PermissionsHandler(PersonasAPIHandler):
+    @web.authenticated
+    async def post(self) -> None:
+        body = self.parse(PermissionAnswerBody)
+        session = self.chat_session(body.chat)
+        _, name = self.person()
+        try:
+            answer = session.permissions.answer(body.request, body.option_id, by=name)
+        except PermissionAnswerError as exc:
+            raise web.HTTPError(409, str(exc)) from exc
+        self.finish(json.dumps({"request": body.request, "answer": answer.model_dump(exclude_none=True)}))
+
+
+class StopHandler(PersonasAPIHandler):
+    @web.authenticated
+    async def post(self) -> None:
+        body = self.parse(StopBody)
+        session = self.chat_session(body.chat)
+        username, _ = self.person()
+        manager = session.manager
+        if body.persona:
+            entry = manager.by_id_or_name(body.persona)
+            if entry is None:
+                raise web.HTTPError(404, f"no persona {body.persona} in this chat")
+            stopped = await manager.stop(username, entry.definition.key)
+        else:
+            stopped = await manager.stop(username)
+        self.finish(json.dumps({"stopped": stopped}))
+
+
+class PersonasHandler(PersonasAPIHandler):
+    @web.authenticated
+    async def get(self) -> None:
+        path = self.get_query_argument("chat", "")
+        session = self.chat_session(path) if path else None
+        if session is None:
+            catalog = self.runtime.catalog
+            assert catalog is not None
+            merged = catalog.personas_for(self.runtime.root_dir)
+            personas = [_describe(self.runtime, d, None, False) for d in merged.active.values()]
+        else:
+            personas = []
+            for entry in session.manager.entries.values():
+                session.manager.refresh_availability(entry)
+                busy = bool(entry.runner and entry.runner.busy)
+                personas.append(_describe(self.runtime, entry.definition, entry.unavailable, busy))
+        self.finish(json.dumps({"personas": personas}))
+
+
+def _describe(runtime: Runtime, definition: Any, unavailable: str | None, busy: bool) -> dict[str, Any]:
+    user = runtime.persona_user(definition)
+    return {
+        "id": definition.id,
+        "name": definition.name,
+        "mention_name": definition.mention_name,
+        "description": definition.description,
+        "avatar_url": user.avatar_url,
+        "source": definition.source.label,
+        "available": unavailable is None,
+        "unavailable_reason": unavailable,
+        "working": busy,
+    }
 
 
 class AvatarHandler(JupyterHandler):

@@ -20,16 +20,21 @@ class PathOutsideRoot(ValueError):
     pass
 
 
+def refused(path: str, reason: str) -> RequestError:
+    """An error whose message says why (agents show it to their model)."""
+    return RequestError(-32602, f"{path}: {reason}", {"path": path, "reason": reason})
+
+
 def confine(root: Path, path: str, cwd: Path | None = None) -> Path:
     """The absolute, symlink-resolved path inside `root`, or PathOutsideRoot."""
     if not path or "\x00" in path:
-        raise PathOutsideRoot("an empty or invalid path")
+        raise PathOutsideRoot("not a valid path")
     candidate = Path(path)
     if not candidate.is_absolute():
         candidate = (cwd or root) / candidate
     resolved = candidate.resolve()
     if not resolved.is_relative_to(root.resolve()):
-        raise PathOutsideRoot(f"{path} is outside the server root")
+        raise PathOutsideRoot("outside the server root")
     return resolved
 
 
@@ -49,7 +54,7 @@ class FileAccess:
         try:
             return confine(self.root, path, cwd)
         except PathOutsideRoot as exc:
-            raise RequestError.invalid_params({"path": path, "reason": str(exc)}) from None
+            raise refused(path, str(exc)) from None
 
     async def read(self, path: str, line: int | None = None, limit: int | None = None, cwd: Path | None = None) -> str:
         target = self.resolve(path, cwd)
@@ -60,14 +65,12 @@ class FileAccess:
             end = start + limit if limit is not None else None
             text = "".join(lines[start:end])
         if len(text) > MAX_READ_CHARS:
-            raise RequestError.invalid_params(
-                {"path": path, "reason": f"the file has more than {MAX_READ_CHARS} characters; read it by lines"}
-            )
+            raise refused(path, f"the file has more than {MAX_READ_CHARS} characters; read it by lines")
         return text
 
     async def _read_text(self, target: Path) -> str:
         if not target.is_file():
-            raise RequestError.resource_not_found(str(target))
+            raise RequestError(-32002, f"{target}: no such file", {"uri": target.as_uri()})
         if self.contents is not None:
             model = await _maybe_await(
                 self.contents.get(self.relative(target), content=True, type="file", format="text")

@@ -29,7 +29,7 @@ from acp.schema import (
 from pydantic import BaseModel
 
 from ..permissions import PermissionOption
-from .files import FileAccess
+from .files import FileAccess, refused
 from .terminals import TerminalManager
 
 if TYPE_CHECKING:
@@ -155,7 +155,7 @@ class SessionRequests:
         old = target.read_text(errors="replace") if target.is_file() else None
         diff = [_Diff(path=str(target), old_text=old, new_text=content)]
         if not await self._allowed("edit", f"Write {self.show_path(str(target))}", diff):
-            raise RequestError.invalid_request({"path": path, "reason": "the person did not allow this write"})
+            raise refused(path, "the person did not allow this write")
         await self.files.write(str(target), content)
         return WriteTextFileResponse()
 
@@ -171,7 +171,7 @@ class SessionRequests:
         self.last_activity = time.monotonic()
         shown = " ".join([command, *args])
         if not await self._allowed("execute", f"Run `{shown[:80]}`", raw_input={"command": shown}):
-            raise RequestError.invalid_request({"command": command, "reason": "the person did not allow it"})
+            raise refused(command, "the person did not allow running it")
         terminal = await self._terminals().create(command, args, env, cwd, output_byte_limit, self.cwd)
         return CreateTerminalResponse(terminal_id=terminal.id)
 

@@ -221,14 +221,18 @@ class AgentSession(SessionRequests):
                     await self.cancel()
                     raise AgentSilent(f"no answer from the agent for {idle_timeout:g} seconds")
         except ConnectionError as exc:
-            raise AgentGone(self._gone_text(process)) from exc
+            raise AgentGone(await self._gone_text(process)) from exc
         finally:
             if not task.done():
                 task.cancel()
             self.renderer = None
             self.supervisor.turn_ended(process)
 
-    def _gone_text(self, process: AgentProcess) -> str:
+    async def _gone_text(self, process: AgentProcess) -> str:
+        if process.process is not None:  # its output closed first: let it finish exiting
+            with contextlib.suppress(TimeoutError):
+                code = await asyncio.wait_for(process.process.wait(), 2)
+                await asyncio.sleep(0.05)  # the last stderr lines
         code = process.returncode
         tail = process.stderr_tail()
         text = f"the agent's program stopped (exit code {code})" if code is not None else "the agent went away"

@@ -12,10 +12,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from acp import RequestError
-
 from .environment import terminal_environment
-from .files import PathOutsideRoot, confine
+from .files import PathOutsideRoot, confine, refused
 
 DEFAULT_OUTPUT_LIMIT = 1_000_000
 
@@ -65,10 +63,10 @@ class TerminalManager:
         try:
             workdir = confine(self.root, cwd, default_cwd) if cwd else default_cwd
         except PathOutsideRoot as exc:
-            raise RequestError.invalid_params({"cwd": cwd, "reason": str(exc)}) from None
+            raise refused(cwd, str(exc)) from None
         argv = [command, *args] if args else shlex.split(command)
         if not argv:
-            raise RequestError.invalid_params({"command": "empty"})
+            raise refused(command, "an empty command")
         try:
             process = await asyncio.create_subprocess_exec(
                 *argv,
@@ -80,7 +78,7 @@ class TerminalManager:
                 start_new_session=True,
             )
         except OSError as exc:
-            raise RequestError.invalid_params({"command": command, "reason": str(exc)}) from None
+            raise refused(command, f"cannot be started: {exc}") from None
         limit = output_byte_limit if output_byte_limit is not None else DEFAULT_OUTPUT_LIMIT
         terminal = Terminal(id=f"term-{uuid.uuid4().hex[:12]}", command=argv, process=process, limit=limit)
         terminal.reader = asyncio.create_task(self._read(terminal))
@@ -102,7 +100,7 @@ class TerminalManager:
     def get(self, terminal_id: str) -> Terminal:
         terminal = self.terminals.get(terminal_id)
         if terminal is None:
-            raise RequestError.invalid_params({"terminalId": f"unknown terminal {terminal_id}"})
+            raise refused(terminal_id, "no such terminal")
         return terminal
 
     async def wait(self, terminal_id: str) -> Terminal:

@@ -86,6 +86,16 @@ class ChatRouter:
                 self._update_watch()
                 self.log.info("personas detached from chat %s", session.path)
 
+    def session_for_path(self, path: str) -> ChatSession | None:
+        for session in self.sessions.values():
+            try:
+                current = session.ychat.get_path()
+            except ValueError:
+                current = session.path
+            if current == path:
+                return session
+        return None
+
     def _update_watch(self) -> None:
         folders: set[Path] = set()
         for session in self.sessions.values():

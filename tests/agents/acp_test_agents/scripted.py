@@ -2,6 +2,7 @@
 
     hello                     a short streamed greeting
     stream N D                N chunks, D seconds apart (honours session/cancel)
+    wait S                    says nothing for S seconds (honours session/cancel), then "waited"
     think                     thoughts, then text
     plan                      a plan whose entries progress
     write PATH TEXT           asks permission, then writes through fs/write_text_file
@@ -261,6 +262,14 @@ class Script:
             await asyncio.sleep(delay)
         await self.reply.say("[end]")
         return "end_turn"
+
+    async def do_wait(self, rest: str, text: str) -> str:
+        try:
+            await asyncio.wait_for(self.session.cancelled.wait(), float(rest or 30))
+            return "cancelled"
+        except TimeoutError:
+            await self.reply.say("waited")
+            return "end_turn"
 
     async def do_think(self, rest: str, text: str) -> None:
         for word in ("Let me", " think", " about it."):
