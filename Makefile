@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_SITE := .test-site
 WORKSPACE := .demo-workspace
+E2E := .e2e
+E2E_AGENTS := @zed-industries/claude-agent-acp@0.23.1 @zed-industries/codex-acp@0.16.0
 
 .PHONY: lab test bench install test-setup clean
 
@@ -28,7 +30,13 @@ $(TEST_SITE)/.installed: $(STAMP) $(shell find tests/fixture_packages tests/agen
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation --force-reinstall tests/agents
 	touch $@
 
-test-setup: $(STAMP) $(TEST_SITE)/.installed
+# The real agents for the end-to-end tests, in a project-local folder (offline at test time).
+$(E2E)/.installed:
+	mkdir -p $(E2E)
+	cd $(E2E) && npm install --no-audit --no-fund --loglevel=error $(E2E_AGENTS)
+	touch $@
+
+test-setup: $(STAMP) $(TEST_SITE)/.installed $(E2E)/.installed
 
 test: test-setup
 	$(BIN)/python -m pytest tests -q
@@ -42,4 +50,4 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=$(WORKSPACE) --ServerApp.allow_root=True --no-browser
 
 clean:
-	rm -rf $(VENV) $(TEST_SITE) $(WORKSPACE)
+	rm -rf $(VENV) $(TEST_SITE) $(WORKSPACE) $(E2E)

@@ -1,0 +1,71 @@
+"""The real npm agents (claude-agent-acp, codex-acp), offline, against the tests' fake model."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from tests.e2e.fake_model import FakeModel
+from tests.support.server import REPO, server_env
+
+AGENTS_BIN = REPO / ".e2e" / "node_modules" / ".bin"
+
+CODEX_CONFIG = """\
+model = "gpt-5.5"
+model_provider = "fake"
+
+[model_providers.fake]
+name = "Fake"
+base_url = "{url}/v1"
+env_key = "OPENAI_API_KEY"
+wire_api = "responses"
+supports_websockets = false
+request_max_retries = 0
+stream_max_retries = 0
+"""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest_asyncio.fixture(scope="module")
+async def fake_model() -> AsyncIterator[FakeModel]:
+    model = FakeModel()
+    await model.start()
+    yield model
+    await model.stop()
+
+
+def agents_env(home: Path, model: FakeModel) -> dict[str, str]:
+    """What a person with Claude and Codex configured would have, pointed at the fake model."""
+    if not (AGENTS_BIN / "claude-agent-acp").exists() or not (AGENTS_BIN / "codex-acp").exists():
+        pytest.fail("the real agents are not installed: `make test` installs them into .e2e/")
+    codex_home = home / ".codex"
+    codex_home.mkdir(parents=True, exist_ok=True)
+    (codex_home / "config.toml").write_text(CODEX_CONFIG.format(url=model.url))
+    path = os.pathsep.join([str(AGENTS_BIN), str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    return server_env(
+        home,
+        PATH=path,
+        ANTHROPIC_BASE_URL=model.url,
+        ANTHROPIC_API_KEY="test-key-not-real",
+        DISABLE_AUTOUPDATER="1",
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1",
+        OPENAI_API_KEY="test-key-not-real",
+        CODEX_HOME=str(codex_home),
+        IS_SANDBOX="yes",  # as on CI: the runtime must not pass it on (it breaks Claude as root)
+    )
+
+
+@pytest_asyncio.fixture(scope="module")
+async def agents_server(start_server, fake_model, tmp_path_factory):
+    home = tmp_path_factory.mktemp("e2e-home")
+    return await start_server(env=agents_env(home, fake_model), args=["--PersonasExtension.permission_timeout=120"])

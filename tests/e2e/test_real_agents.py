@@ -1,0 +1,106 @@
+"""@Claude and @Codex in a chat, driving the real npm agents offline.
+
+Each test scripts what the fake model answers, then acts as a person in the chat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from tests.e2e.fake_model import Turn, last_user_text
+from tests.support.chat_client import ChatClient
+
+pytestmark = pytest.mark.asyncio
+
+
+@dataclass(frozen=True)
+class Agent:
+    persona: str
+    protocol: str
+
+    def write_file(self, root, name: str, content: str) -> Turn:
+        if self.protocol == "anthropic":
+            return Turn(tool="Write", tool_input={"file_path": str(root / name), "content": content})
+        return Turn(patch=f"*** Begin Patch\n*** Add File: {name}\n+{content}\n*** End Patch\n")
+
+
+AGENTS = [Agent("Claude", "anthropic"), Agent("Codex", "openai")]
+
+
+@pytest.fixture(params=AGENTS, ids=lambda a: a.persona)
+def agent(request: pytest.FixtureRequest) -> Agent:
+    return request.param
+
+
+@pytest.fixture
+def chat_path(request: pytest.FixtureRequest) -> str:
+    return f"{request.node.name.replace('[', '-').replace(']', '')}.chat"
+
+
+async def test_a_question_streams_the_model_answer(agents_server, fake_model, agent, chat_path):
+    fake_model.queue(agent.protocol, Turn(text="The residuals look fine: no pattern at all.", chunks=6))
+    async with ChatClient(agents_server, chat_path) as chat:
+        chat.send(f"@{agent.persona} how do my residuals look?")
+        answer = await chat.wait_for_text(agent.persona, "no pattern at all.", timeout=60)
+        assert answer.startswith("The residuals look fine")
+    request = fake_model.model_requests(agent.protocol)[-1]
+    assert "how do my residuals look?" in last_user_text(request)
+
+
+async def test_allow_writes_the_file(agents_server, fake_model, agent, chat_path):
+    name = f"allowed-{agent.persona.lower()}.txt"
+    fake_model.queue(agent.protocol, agent.write_file(agents_server.root_dir, name, "written by the agent"),
+                     Turn(text=f"I wrote {name}."))
+    async with ChatClient(agents_server, chat_path) as chat:
+        chat.send(f"@{agent.persona} please write {name}")
+        request = await chat.wait_for_text(agent.persona, "Waiting for your answer", timeout=60)
+        assert "```diff" in request and "+written by the agent" in request
+        assert not (agents_server.root_dir / name).exists()
+        chat.send("/allow")
+        await chat.wait_for_text(agent.persona, f"I wrote {name}.", timeout=60)
+        assert (agents_server.root_dir / name).read_text().strip() == "written by the agent"
+        assert any("answered by Alice" in b for b in chat.bodies_from(agent.persona))
+
+
+async def test_reject_leaves_no_file_and_the_chat_says_so(agents_server, fake_model, agent, chat_path):
+    name = f"rejected-{agent.persona.lower()}.txt"
+    turns = [agent.write_file(agents_server.root_dir, name, "should not exist")]
+    if agent.protocol == "anthropic":  # Claude tells the model and goes on; Codex ends its turn
+        turns.append(Turn(text="Understood: you refused, so I did not write the file."))
+    fake_model.queue(agent.protocol, *turns)
+    async with ChatClient(agents_server, chat_path) as chat:
+        chat.send(f"@{agent.persona} please write {name}")
+        await chat.wait_for_text(agent.persona, "Waiting for your answer", timeout=60)
+        chat.send("/reject")
+        if agent.protocol == "anthropic":
+            await chat.wait_for_text(agent.persona, "you refused, so I did not write", timeout=60)
+            refusal = fake_model.model_requests("anthropic")[-1]["body"]["messages"][-1]
+            assert "refused" in str(refusal) or "permission" in str(refusal).lower()
+        else:
+            await chat.wait_for_text(agent.persona, "The agent ended its turn", timeout=60)
+        assert not (agents_server.root_dir / name).exists()
+        tool_call = next(b for b in chat.bodies_from(agent.persona) if "answered by Alice" in b)
+        assert "🚫" in tool_call
+
+
+async def test_stop_a_long_stream_then_the_next_question_gets_its_own_answer(
+    agents_server, fake_model, agent, chat_path
+):
+    long_text = " ".join(f"word{i}" for i in range(400))
+    fake_model.queue(agent.protocol, Turn(text=long_text, chunks=400, delay=0.05))
+    async with ChatClient(agents_server, chat_path) as chat:
+        chat.send(f"@{agent.persona} tell me a long story")
+        await chat.wait_for_text(agent.persona, "word10 ", timeout=60)
+        chat.send("/stop")
+        stopped = await chat.wait_for_text(agent.persona, "⏹ *stopped*", timeout=30)
+        assert "word399" not in stopped
+        fake_model.queue(agent.protocol, Turn(text="SECOND ANSWER: 42"))
+        chat.send(f"@{agent.persona} what is six times seven?")
+        await chat.wait_for_text(agent.persona, "SECOND ANSWER: 42", timeout=60)
+        fake_model.queue(agent.protocol, Turn(text="THIRD ANSWER: blue"))
+        chat.send(f"@{agent.persona} and the colour of the sky?")
+        third = await chat.wait_for_text(agent.persona, "THIRD ANSWER", timeout=60)
+        assert third == "THIRD ANSWER: blue"  # not one turn late (claude-agent-acp's cancel bug)
+        assert not any("SECOND ANSWER" in b and "THIRD" in b for b in chat.bodies_from(agent.persona))
