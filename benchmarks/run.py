@@ -30,6 +30,11 @@ SECTIONS: dict[str, tuple[str, str]] = {
         "longest wait is the largest gap between two moments the watcher sees new text. "
         "Medians of alternating runs, range in brackets.",
     ),
+    "agents": (
+        "An ACP agent in the chat",
+        "Latency from a person's mention to the first visible reply chunk, and many chats "
+        "addressing one agent process at once.",
+    ),
 }
 
 

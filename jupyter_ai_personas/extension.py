@@ -9,6 +9,7 @@ from traitlets import Bool, Float, Int, List, Unicode
 
 from .acp_client.supervisor import AgentSupervisor
 from .catalog import PersonaCatalog
+from .nodelay import enable_nodelay_on_rooms
 from .handlers import AvatarHandler, PermissionsHandler, PersonasHandler, StopHandler
 from .router.router import ChatRouter
 from .runtime import AVATAR_ROUTE, Runtime, RuntimeSettings
@@ -78,6 +79,13 @@ class PersonasExtension(ExtensionApp):
         60.0, config=True, help="Seconds an agent may take to start and answer `initialize`."
     )
 
+    tcp_nodelay = Bool(
+        True,
+        config=True,
+        help="Turn off Nagle's algorithm on the collaboration websocket, so streamed chunks are not "
+        "held back ~40 ms waiting for the browser's delayed ACK.",
+    )
+
     def runtime_settings(self) -> RuntimeSettings:
         return RuntimeSettings(
             flush_interval=self.flush_interval,
@@ -115,6 +123,8 @@ class PersonasExtension(ExtensionApp):
         self.settings["jupyter_ai_personas_router"] = self.router
 
     def initialize_handlers(self) -> None:
+        if self.tcp_nodelay:
+            enable_nodelay_on_rooms(self.log)
         self.handlers.extend(
             [
                 (rf"/{AVATAR_ROUTE}/(.+)", AvatarHandler),

@@ -3,6 +3,7 @@
     hello                     a short streamed greeting
     stream N D                N chunks, D seconds apart (honours session/cancel)
     wait S                    says nothing for S seconds (honours session/cancel), then "waited"
+    bench N D [SIZE]          SIZE characters (20,000) in N chunks, one every D seconds
     think                     thoughts, then text
     plan                      a plan whose entries progress
     write PATH TEXT           asks permission, then writes through fs/write_text_file
@@ -261,6 +262,24 @@ class Script:
             await self.reply.say(f"c{index} ")
             await asyncio.sleep(delay)
         await self.reply.say("[end]")
+        return "end_turn"
+
+    async def do_bench(self, rest: str, text: str) -> str:
+        """A 20 KB reply in N chunks, one every D seconds on a fixed schedule (for benchmarks)."""
+        parts = rest.split()
+        count = int(parts[0]) if parts else 2000
+        delay = float(parts[1]) if len(parts) > 1 else 0.01
+        size = int(parts[2]) if len(parts) > 2 else 20_000
+        body = ("lorem ipsum dolor sit amet " * (size // 27 + 1))[:size]
+        step = len(body) // count
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        for index in range(count):
+            if self.session.cancelled.is_set():
+                return "cancelled"
+            end = len(body) if index == count - 1 else (index + 1) * step
+            await self.reply.say(body[index * step : end])
+            await asyncio.sleep(max(0.0, start + (index + 1) * delay - loop.time()))
         return "end_turn"
 
     async def do_wait(self, rest: str, text: str) -> str:

@@ -1,0 +1,114 @@
+"""An ACP agent in the chat: time to the first visible chunk (warm and cold), and 20 chats at once.
+
+The agent is the tests' minimal ACP agent (a real subprocess with the standard library only,
+so it starts in tens of milliseconds): the figures are the runtime's own overhead plus the
+agent's pacing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.support.chat_client import ChatClient
+from tests.support.server import JupyterServer, server_env
+
+from .common import median, percentile
+
+WARM_SAMPLES = 40
+COLD_SAMPLES = 8
+CHATS = 20
+REPLY = 20_000
+
+
+async def first_chunk_seconds(chat: ChatClient, text: str, persona: str = "Minimal") -> float:
+    """Seconds from sending `text` to seeing the first new message of `persona`."""
+    before = len(chat.messages_from(persona))
+    started = time.monotonic()
+    chat.send(text)
+    await chat.wait_for(lambda: len(chat.messages_from(persona)) > before, timeout=60)
+    elapsed = time.monotonic() - started
+    await chat.wait_for(lambda: persona not in chat.writers(), timeout=60)  # the turn is over
+    return elapsed
+
+
+async def measure_latency(server: JupyterServer) -> dict[str, list[float]]:
+    warm: list[float] = []
+    cold: list[float] = []
+    async with ChatClient(server, "latency.chat") as chat:
+        await first_chunk_seconds(chat, "@Minimal hello")  # start the agent and the session
+        for _ in range(WARM_SAMPLES):
+            warm.append(await first_chunk_seconds(chat, "@Minimal hello"))
+    for index in range(COLD_SAMPLES):
+        async with ChatClient(server, f"cold-{index}.chat") as chat:
+            chat.send("/restart @Minimal")  # the next message starts the program again
+            await chat.wait_for(lambda: chat.bodies_from("Personas"), timeout=30)
+            cold.append(await first_chunk_seconds(chat, "@Minimal hello"))
+    return {"warm": warm, "cold": cold}
+
+
+async def measure_concurrency(server: JupyterServer) -> dict[str, Any]:
+    async with contextlib.AsyncExitStack() as stack:
+        chats = [await stack.enter_async_context(ChatClient(server, f"crowd-{i}.chat")) for i in range(CHATS)]
+        for chat in chats:  # open each session first, as people who already talked to the agent
+            chat.send("@Minimal hello")
+        await asyncio.gather(*(c.wait_for_text("Minimal", "minimal agent!", timeout=60) for c in chats))
+
+        async def one(chat: ChatClient) -> float:
+            started = time.monotonic()
+            chat.send("@Minimal bench 2000 0.01")
+            await chat.wait_for(
+                lambda: sum(len(b) for b in chat.bodies_from("Minimal")[1:]) >= REPLY
+                and "Minimal" not in chat.writers(),
+                timeout=600,
+            )
+            return time.monotonic() - started
+
+        durations = await asyncio.gather(*(one(chat) for chat in chats))
+    return {"durations": list(durations)}
+
+
+async def run() -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="bench-agents-") as tmp:
+        home = Path(tmp) / "home"
+        env = server_env(home, SCRIPTED_AGENT_STATE=str(home / "state"))
+        server = JupyterServer(Path(tmp) / "root", home, env=env)
+        await server.start()
+        try:
+            latency = await measure_latency(server)
+            crowd = await measure_concurrency(server)
+        finally:
+            await server.stop()
+    return {**latency, **crowd}
+
+
+def _ms(values: list[float], q: float) -> str:
+    return f"{percentile(values, q) * 1000:.1f} ms"
+
+
+def table(data: dict[str, Any]) -> str:
+    warm, cold, durations = data["warm"], data["cold"], data["durations"]
+    return "\n".join(
+        [
+            "| measure | p50 | p95 | min | max | samples |",
+            "|---|---|---|---|---|---|",
+            f"| mention → first chunk, warm (agent and session running) | {_ms(warm, 50)} | {_ms(warm, 95)} | "
+            f"{min(warm) * 1000:.1f} ms | {max(warm) * 1000:.1f} ms | {len(warm)} |",
+            f"| mention → first chunk, cold (agent program started) | {_ms(cold, 50)} | {_ms(cold, 95)} | "
+            f"{min(cold) * 1000:.1f} ms | {max(cold) * 1000:.1f} ms | {len(cold)} |",
+            f"| {CHATS} chats at once, each a 20 KB reply as 2,000 chunks at 10 ms, one agent: time to the "
+            f"whole reply | {median(durations):.2f} s | {percentile(durations, 95):.2f} s | "
+            f"{min(durations):.2f} s | {max(durations):.2f} s | {len(durations)} (all completed) |",
+        ]
+    )
+
+
+NOTES = """
+Times are measured by a websocket client acting as the person: from writing the message into
+the chat document to seeing the persona's first message arrive. The agent alone needs 20 s
+for one 2,000-chunk reply at 10 ms per chunk.
+"""
