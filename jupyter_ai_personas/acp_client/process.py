@@ -118,10 +118,13 @@ class AgentProcess:
             ),
             client_info=Implementation(name="jupyter-ai-personas", title="Jupyter AI Personas", version=__version__),
         )
-        method = self.launch.auth_method
-        offered = {m.id for m in (init.auth_methods or []) if getattr(m, "id", None)}
-        if method and method in offered:
-            await self.connection.authenticate(method_id=method)
+        wanted = self.launch.auth_method
+        method = next((m for m in init.auth_methods or [] if getattr(m, "id", None) == wanted), None)
+        if method is not None:
+            # only with the credential at hand (else the agent may have its own login)
+            needed = [v.name for v in getattr(method, "vars", None) or [] if not v.optional]
+            if all(name in self.launch.environment for name in needed):
+                await self.connection.authenticate(method_id=wanted)
         return init
 
     async def _drain_stderr(self, stream: asyncio.StreamReader) -> None:

@@ -17,7 +17,7 @@ from acp.schema import EnvVariable, HttpHeader, HttpMcpServer, McpServerStdio, S
 from pydantic import BaseModel, ConfigDict
 
 from ..specs import HttpMcpServer as HttpSpec
-from ..specs import PersonaSpec, StdioMcpServer
+from ..specs import PersonaSpec, SpecError, StdioMcpServer, split_front_matter
 
 
 class SessionSetup(BaseModel):
@@ -85,12 +85,24 @@ def skills_plugin(skills: tuple[str, ...]) -> Path | None:
     return root
 
 
+def skill_summary(folder: str) -> str:
+    """"name: description" from a skill's SKILL.md front matter, or just its folder name."""
+    path = Path(folder) / "SKILL.md"
+    try:
+        meta, _ = split_front_matter(path.read_text(encoding="utf-8"), path)
+    except (OSError, UnicodeDecodeError, SpecError):
+        return Path(folder).name
+    name = str(meta.get("name") or Path(folder).name)
+    description = str(meta.get("description") or "").strip()
+    return f"{name}: {description}" if description else name
+
+
 def skills_text(skills: tuple[str, ...]) -> str:
-    """For agents without a skills mechanism: where to find them, in the instructions."""
+    """For agents without a skills mechanism: what the skills are and where, in the instructions."""
     if not skills:
         return ""
-    listed = "\n".join(f"- {path}" for path in skills)
-    return f"\n\nSkills are available in these folders; read each one's SKILL.md when it is relevant:\n{listed}"
+    listed = "\n".join(f"- {skill_summary(path)} ({path}/SKILL.md)" for path in skills)
+    return f"\n\nSkills you can use; read a skill's SKILL.md before you use it:\n{listed}"
 
 
 def pick_option(offered: list[tuple[str, str]], wanted: str) -> str | None:

@@ -104,3 +104,27 @@ async def test_stop_a_long_stream_then_the_next_question_gets_its_own_answer(
         third = await chat.wait_for_text(agent.persona, "THIRD ANSWER", timeout=60)
         assert third == "THIRD ANSWER: blue"  # not one turn late (claude-agent-acp's cancel bug)
         assert not any("SECOND ANSWER" in b and "THIRD" in b for b in chat.bodies_from(agent.persona))
+
+
+async def test_a_markdown_persona_gives_the_agent_its_instructions_and_skills(
+    agents_server, fake_model, agent, chat_path
+):
+    folder = agents_server.root_dir / ".jupyter" / "personas"
+    skill = folder / "skills" / "plotting"
+    skill.mkdir(parents=True, exist_ok=True)
+    (skill / "SKILL.md").write_text(
+        "---\nname: plotting\ndescription: FROBNICATE-PLOTS makes residual plots\n---\nUse matplotlib.\n"
+    )
+    name = f"Tuned{agent.persona}"
+    (folder / f"{name.lower()}.md").write_text(
+        f"---\nname: {name}\nagent: {agent.persona.lower()}\nskills: [skills/plotting]\n---\n"
+        "XYZZY-INSTRUCTIONS: answer in haiku.\n"
+    )
+    fake_model.queue(agent.protocol, Turn(text="Five seven five, done."))
+    async with ChatClient(agents_server, chat_path) as chat:
+        await chat.wait_for(lambda: chat.user_id(name), timeout=10)
+        chat.send(f"@{name} describe the residuals")
+        await chat.wait_for_text(name, "Five seven five", timeout=60)
+    request = str(fake_model.model_requests(agent.protocol)[-1]["body"])
+    assert "XYZZY-INSTRUCTIONS: answer in haiku." in request
+    assert "FROBNICATE-PLOTS" in request

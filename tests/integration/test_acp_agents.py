@@ -318,3 +318,23 @@ def _running(text: str) -> list[int]:
         except OSError:
             continue
     return found
+
+
+async def test_an_idle_agent_is_stopped_and_comes_back_with_its_session(start_server, tmp_path):
+    home = tmp_path / "home"
+    server = await start_server(
+        env=server_env(home, SCRIPTED_AGENT_STATE=str(home / "state")),
+        args=["--PersonasExtension.agent_idle_timeout=1"],
+    )
+    async with ChatClient(server, "idle.chat") as chat:
+        chat.send("@Scripted count")
+        await chat.wait_for_text("Scripted", "count=1")
+        pid = await pid_of(chat)
+        for _ in range(50):
+            if not alive(pid):
+                break
+            await asyncio.sleep(0.1)
+        assert not alive(pid), "the idle agent was not stopped"
+        assert await pid_of(chat) != pid
+        chat.send("@Scripted count")
+        await chat.wait_for_text("Scripted", "count=4")

@@ -113,3 +113,20 @@ def test_launches_of_the_same_program_and_environment_share_a_key():
     other = make_launch("A", ["agent", "--acp"], {"KEY": "2"}, {"PATH": "/bin"})
     assert one.key == same.key != other.key
     assert "not installed" in (one.missing_program() or "")
+
+
+def test_back_off_grows_with_repeated_crashes(tmp_path: Path):
+    import logging
+    import time
+
+    from jupyter_ai_personas.acp_client.supervisor import AgentSupervisor
+
+    supervisor = AgentSupervisor(cwd=tmp_path, log=logging.getLogger("test"))
+    assert supervisor.backoff("k") == 0
+    now = time.monotonic()
+    supervisor._crashes["k"] = __import__("collections").deque([now - 1], maxlen=10)
+    assert supervisor.backoff("k") == 0  # one crash: start again at once
+    supervisor._crashes["k"].extend([now, now])
+    assert 3 < supervisor.backoff("k") <= 4  # three in a row: wait 4 s
+    supervisor._crashes["k"] = __import__("collections").deque([now - 500] * 5, maxlen=10)
+    assert supervisor.backoff("k") == 0  # old crashes are forgotten
