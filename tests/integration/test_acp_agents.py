@@ -338,3 +338,31 @@ async def test_an_idle_agent_is_stopped_and_comes_back_with_its_session(start_se
         assert await pid_of(chat) != pid
         chat.send("@Scripted count")
         await chat.wait_for_text("Scripted", "count=4")
+
+
+async def test_a_lost_session_is_replaced_by_one_told_the_chat_history(start_server, tmp_path):
+    import shutil
+
+    home, root = tmp_path / "home", tmp_path / "root"
+    env = server_env(home, SCRIPTED_AGENT_STATE=str(home / "agent-state"))
+    server = JupyterServer(root, home, env=env)
+    await server.start()
+    try:
+        async with ChatClient(server, "forgetful.chat") as chat:
+            chat.send("@Scripted my dataset is penguins.csv")
+            await chat.wait_for_text("Scripted", "You said: my dataset is penguins.csv")
+            await chat.settle(1.5)
+    finally:
+        await server.stop()
+    shutil.rmtree(home / "agent-state")  # the agent lost every session it had
+    server = JupyterServer(root, home, env=env, port=server.port)
+    await server.start()
+    try:
+        async with ChatClient(server, "forgetful.chat") as chat:
+            chat.send("@Scripted prompt")
+            prompt = await chat.wait_for_text("Scripted", "PROMPT<<")
+            assert "<chat_history>" in prompt
+            assert "Alice: @Scripted my dataset is penguins.csv" in prompt
+            assert "Scripted: You said: my dataset is penguins.csv" in prompt
+    finally:
+        await server.stop()
