@@ -62,8 +62,10 @@ async def measure_concurrency(server: JupyterServer) -> dict[str, Any]:
             started = time.monotonic()
             chat.send("@Minimal bench 2000 0.01")
             await chat.wait_for(
-                lambda: sum(len(b) for b in chat.bodies_from("Minimal")[1:]) >= REPLY
-                and "Minimal" not in chat.writers(),
+                lambda: (
+                    sum(len(b) for b in chat.bodies_from("Minimal")[1:]) >= REPLY
+                    and "Minimal" not in chat.writers()
+                ),
                 timeout=600,
             )
             return time.monotonic() - started
@@ -96,7 +98,8 @@ def table(data: dict[str, Any]) -> str:
         [
             "| measure | p50 | p95 | min | max | samples |",
             "|---|---|---|---|---|---|",
-            f"| mention → first chunk, warm (agent and session running) | {_ms(warm, 50)} | {_ms(warm, 95)} | "
+            "| mention → first chunk, warm (agent and session running) | "
+            f"{_ms(warm, 50)} | {_ms(warm, 95)} | "
             f"{min(warm) * 1000:.1f} ms | {max(warm) * 1000:.1f} ms | {len(warm)} |",
             f"| mention → first chunk, cold (agent program started) | {_ms(cold, 50)} | {_ms(cold, 95)} | "
             f"{min(cold) * 1000:.1f} ms | {max(cold) * 1000:.1f} ms | {len(cold)} |",

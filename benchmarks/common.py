@@ -39,7 +39,8 @@ def machine() -> str:
         mem = int(Path("/proc/meminfo").read_text().split()[1]) // 1024 // 1024
     except (OSError, ValueError):
         mem = 0
-    return f"{platform.system()} {platform.machine()}, {cpus} CPUs, {mem} GiB, Python {platform.python_version()}"
+    system = f"{platform.system()} {platform.machine()}"
+    return f"{system}, {cpus} CPUs, {mem} GiB, Python {platform.python_version()}"
 
 
 @asynccontextmanager

@@ -1,7 +1,7 @@
 """Run the benchmarks and write docs/benchmarks.md.
 
-    python -m benchmarks.run                 # every benchmark
-    python -m benchmarks.run streaming       # some of them; the others keep their last results
+python -m benchmarks.run                 # every benchmark
+python -m benchmarks.run streaming       # some of them; the others keep their last results
 """
 
 from __future__ import annotations
@@ -39,8 +39,12 @@ SECTIONS: dict[str, tuple[str, str]] = {
 
 
 def render(results: dict[str, Any]) -> str:
-    lines = ["# Benchmarks", "", "Reproduce with `make bench` (all) or "
-             "`.venv/bin/python -m benchmarks.run <name>` (one).", ""]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Reproduce with `make bench` (all) or `.venv/bin/python -m benchmarks.run <name>` (one).",
+        "",
+    ]
     for name, (title, intro) in SECTIONS.items():
         if name not in results:
             continue

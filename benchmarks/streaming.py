@@ -56,7 +56,7 @@ async def measure_once(mode: str, args: list[str]) -> dict[str, float]:
                 cpu = cpu_seconds(server.process.pid) - cpu_before
                 received = watcher.channel.bytes_received - bytes_before
                 state_growth = len(watcher.doc.get_update()) - state_before
-                gaps = [b - a for a, b in zip(growth, growth[1:])]
+                gaps = [b - a for a, b in zip(growth, growth[1:], strict=False)]
                 return {
                     "bytes_per_reply_byte": received / REPLY_BYTES,
                     "bytes_received": received,
@@ -78,8 +78,11 @@ async def run(repeat: int = 3) -> dict[str, Any]:
             runs[name].append(await measure_once(mode, args))
     for name, samples in runs.items():
         results[name] = {
-            key: {"median": median([s[key] for s in samples]), "min": min(s[key] for s in samples),
-                  "max": max(s[key] for s in samples)}
+            key: {
+                "median": median([s[key] for s in samples]),
+                "min": min(s[key] for s in samples),
+                "max": max(s[key] for s in samples),
+            }
             for key in samples[0]
         }
     return {"configs": results, "repeat": repeat}
@@ -91,15 +94,18 @@ def table(data: dict[str, Any]) -> str:
         "server CPU | chat doc growth | messages |",
         "|---|---|---|---|---|---|---|",
     ]
+
+    def cell(stats: dict[str, Any], key: str, fmt: str) -> str:
+        s = stats[key]
+        return f"{fmt.format(s['median'])} ({fmt.format(s['min'])}–{fmt.format(s['max'])})"
+
     for name in [n for n in CONFIGS if n in data["configs"]]:
         stats = data["configs"][name]
-        def cell(key: str, fmt: str) -> str:
-            s = stats[key]
-            return f"{fmt.format(s['median'])} ({fmt.format(s['min'])}–{fmt.format(s['max'])})"
         rows.append(
-            f"| {name} | {cell('bytes_per_reply_byte', '{:.1f}')} | {cell('max_gap_ms', '{:.0f}')} ms | "
-            f"{cell('p95_gap_ms', '{:.0f}')} ms | {cell('server_cpu_s', '{:.2f}')} s | "
-            f"{cell('doc_growth_kb', '{:.1f}')} KB | {stats['messages']['median']:.0f} |"
+            f"| {name} | {cell(stats, 'bytes_per_reply_byte', '{:.1f}')} | "
+            f"{cell(stats, 'max_gap_ms', '{:.0f}')} ms | "
+            f"{cell(stats, 'p95_gap_ms', '{:.0f}')} ms | {cell(stats, 'server_cpu_s', '{:.2f}')} s | "
+            f"{cell(stats, 'doc_growth_kb', '{:.1f}')} KB | {stats['messages']['median']:.0f} |"
         )
     return "\n".join(rows)
 

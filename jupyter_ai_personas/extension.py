@@ -9,8 +9,8 @@ from traitlets import Bool, Float, Int, List, Unicode
 
 from .acp_client.supervisor import AgentSupervisor
 from .catalog import PersonaCatalog
-from .nodelay import enable_nodelay_on_rooms
 from .handlers import AvatarHandler, PermissionsHandler, PersonasHandler, StopHandler
+from .nodelay import enable_nodelay_on_rooms
 from .router.router import ChatRouter
 from .runtime import AVATAR_ROUTE, Runtime, RuntimeSettings
 

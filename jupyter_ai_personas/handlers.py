@@ -1,9 +1,9 @@
 """REST handlers of the extension, all behind Jupyter's authentication.
 
-    GET  {base}api/ai-personas/avatars/<persona id>      a persona's avatar
-    GET  {base}api/ai-personas/personas?chat=<path>      the personas of a chat and their state
-    POST {base}api/ai-personas/permissions               answer a permission request
-    POST {base}api/ai-personas/stop                      stop replies in a chat
+GET  {base}api/ai-personas/avatars/<persona id>      a persona's avatar
+GET  {base}api/ai-personas/personas?chat=<path>      the personas of a chat and their state
+POST {base}api/ai-personas/permissions               answer a permission request
+POST {base}api/ai-personas/stop                      stop replies in a chat
 """
 
 from __future__ import annotations

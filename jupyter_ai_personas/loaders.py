@@ -102,9 +102,7 @@ def load_entry_points() -> LoadResult:
     return result
 
 
-def load_spec_folder(
-    folder: Path, *, kind: SourceKind, key: str, label: Callable[[Path], str]
-) -> LoadResult:
+def load_spec_folder(folder: Path, *, kind: SourceKind, key: str, label: Callable[[Path], str]) -> LoadResult:
     """`*.md` specs and `*.py` persona modules in one folder, in name order.
 
     `label` names a file for people (e.g. relative to the server root).
@@ -148,9 +146,7 @@ def load_python_file(path: Path, source: PersonaSource) -> LoadResult:
         and not inspect.isabstract(obj)
     ]
     if not classes:
-        result.problems.append(
-            PersonaProblem(source=source.label, message="defines no BasePersona subclass")
-        )
+        result.problems.append(PersonaProblem(source=source.label, message="defines no BasePersona subclass"))
     for cls in classes:
         try:
             result.definitions.append(definition_from_class(cls, source))

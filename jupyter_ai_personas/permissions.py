@@ -115,7 +115,9 @@ class PermissionBroker:
             "options": [o.model_dump() for o in options],
             "status": "pending",
         }
-        request = PendingRequest(number=number, persona_id=persona_id, options=options, view=view, state=state)
+        request = PendingRequest(
+            number=number, persona_id=persona_id, options=options, view=view, state=state
+        )
         self.pending[number] = request
         view.show(state, _pending_line(number, options))
         if self.timeout > 0:
@@ -148,7 +150,9 @@ class PermissionBroker:
         option = _option_for(request.options, WORDS[word])
         if option is None:
             names = ", ".join(o.name for o in request.options)
-            raise PermissionAnswerError(f"Request #{number} cannot be answered `/{word}` (its options: {names}).")
+            raise PermissionAnswerError(
+                f"Request #{number} cannot be answered `/{word}` (its options: {names})."
+            )
         self.answer(number, option.option_id, by)
         return number
 
@@ -212,7 +216,9 @@ class PermissionBroker:
             line = "⌛ Expired: the server restarted before an answer"
             state.update(status="expired", answer={"line": line, "at": time.time()})
             body = (message.body or "").rsplit("\n\n", 1)[0] + "\n\n" + line
-            self.writer.update(message.id, body=body, metadata={METADATA_KEY: {**metadata, "permission": state}})
+            self.writer.update(
+                message.id, body=body, metadata={METADATA_KEY: {**metadata, "permission": state}}
+            )
             count += 1
         return count
 

@@ -185,7 +185,9 @@ class BasePersona:
             options.append(PermissionOption(option_id="always", name="Always allow", kind="allow_always"))
         options.append(PermissionOption(option_id="reject", name="Reject", kind="reject_once"))
         view = MessageView(self.chat, self.id, f"🔐 **{self.name}** asks permission: {description}")
-        answer = await broker.ask(persona_id=self.id, title=title or description[:80], options=options, view=view)
+        answer = await broker.ask(
+            persona_id=self.id, title=title or description[:80], options=options, view=view
+        )
         if self._turn is not None and view.message_id:
             self._turn.posted.append(view.message_id)
         return answer.allowed

@@ -37,7 +37,16 @@ IMAGE_SUFFIXES = {".png", ".svg", ".jpg", ".jpeg", ".gif", ".webp"}
 
 #: ACP tool kinds a permission policy can name, plus `default` for the rest.
 ToolKind = Literal[
-    "read", "edit", "delete", "move", "search", "execute", "think", "fetch", "switch_mode", "other",
+    "read",
+    "edit",
+    "delete",
+    "move",
+    "search",
+    "execute",
+    "think",
+    "fetch",
+    "switch_mode",
+    "other",
     "default",
 ]
 PolicyAnswer = Literal["allow", "ask", "reject"]

@@ -37,12 +37,19 @@ class SessionBinding(Protocol):
         self, tool_call: ToolCallUpdate, options: list[PermissionOption]
     ) -> RequestPermissionResponse: ...
 
-    async def read_text_file(self, path: str, line: int | None, limit: int | None) -> ReadTextFileResponse: ...
+    async def read_text_file(
+        self, path: str, line: int | None, limit: int | None
+    ) -> ReadTextFileResponse: ...
 
     async def write_text_file(self, path: str, content: str) -> WriteTextFileResponse: ...
 
     async def create_terminal(
-        self, command: str, args: list[str], env: dict[str, str], cwd: str | None, output_byte_limit: int | None
+        self,
+        command: str,
+        args: list[str],
+        env: dict[str, str],
+        cwd: str | None,
+        output_byte_limit: int | None,
     ) -> CreateTerminalResponse: ...
 
     async def terminal_output(self, terminal_id: str) -> TerminalOutputResponse: ...
@@ -90,7 +97,9 @@ class AcpClient:
     ) -> ReadTextFileResponse:
         return await self._binding(session_id).read_text_file(path, line, limit)
 
-    async def write_text_file(self, content: str, path: str, session_id: str, **kwargs: Any) -> WriteTextFileResponse:
+    async def write_text_file(
+        self, content: str, path: str, session_id: str, **kwargs: Any
+    ) -> WriteTextFileResponse:
         return await self._binding(session_id).write_text_file(path, content)
 
     async def create_terminal(
@@ -108,10 +117,14 @@ class AcpClient:
             command, list(args or []), variables, cwd, output_byte_limit
         )
 
-    async def terminal_output(self, session_id: str, terminal_id: str, **kwargs: Any) -> TerminalOutputResponse:
+    async def terminal_output(
+        self, session_id: str, terminal_id: str, **kwargs: Any
+    ) -> TerminalOutputResponse:
         return await self._binding(session_id).terminal_output(terminal_id)
 
-    async def release_terminal(self, session_id: str, terminal_id: str, **kwargs: Any) -> ReleaseTerminalResponse:
+    async def release_terminal(
+        self, session_id: str, terminal_id: str, **kwargs: Any
+    ) -> ReleaseTerminalResponse:
         return await self._binding(session_id).release_terminal(terminal_id)
 
     async def wait_for_terminal_exit(

@@ -13,9 +13,23 @@ _SECRETS = re.compile(r"^(JUPYTER\w*TOKEN|JPY_\w*|JUPYTERHUB_\w*TOKEN\w*|IS_SAND
 # Never set by an agent on the commands it runs through terminal/create.
 TERMINAL_DENYLIST = frozenset(
     {
-        "LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "DYLD_INSERT_LIBRARIES", "DYLD_LIBRARY_PATH",
-        "BASH_ENV", "ENV", "PROMPT_COMMAND", "PYTHONSTARTUP", "PYTHONINSPECT", "NODE_OPTIONS",
-        "PERL5OPT", "RUBYOPT", "GIT_SSH_COMMAND", "GIT_EXEC_PATH", "SHELLOPTS", "IFS",
+        "LD_PRELOAD",
+        "LD_LIBRARY_PATH",
+        "LD_AUDIT",
+        "DYLD_INSERT_LIBRARIES",
+        "DYLD_LIBRARY_PATH",
+        "BASH_ENV",
+        "ENV",
+        "PROMPT_COMMAND",
+        "PYTHONSTARTUP",
+        "PYTHONINSPECT",
+        "NODE_OPTIONS",
+        "PERL5OPT",
+        "RUBYOPT",
+        "GIT_SSH_COMMAND",
+        "GIT_EXEC_PATH",
+        "SHELLOPTS",
+        "IFS",
     }
 )
 

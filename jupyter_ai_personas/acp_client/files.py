@@ -56,7 +56,9 @@ class FileAccess:
         except PathOutsideRoot as exc:
             raise refused(path, str(exc)) from None
 
-    async def read(self, path: str, line: int | None = None, limit: int | None = None, cwd: Path | None = None) -> str:
+    async def read(
+        self, path: str, line: int | None = None, limit: int | None = None, cwd: Path | None = None
+    ) -> str:
         target = self.resolve(path, cwd)
         text = await self._read_text(target)
         if line is not None or limit is not None:

@@ -104,7 +104,9 @@ class SessionRequests:
                 renderer.show_tool_call(entry)
                 if policy == "allow":
                     self._approved.add(kind)
-                return RequestPermissionResponse(outcome=AllowedOutcome(outcome="selected", option_id=option.option_id))
+                return RequestPermissionResponse(
+                    outcome=AllowedOutcome(outcome="selected", option_id=option.option_id)
+                )
         broker = self.persona.context.permissions
         if broker is None:
             return RequestPermissionResponse(outcome=DeniedOutcome(outcome="cancelled"))
@@ -119,17 +121,25 @@ class SessionRequests:
             return RequestPermissionResponse(outcome=DeniedOutcome(outcome="cancelled"))
         if answer.allowed:
             self._approved.add(kind)
-        return RequestPermissionResponse(outcome=AllowedOutcome(outcome="selected", option_id=answer.option_id))
+        return RequestPermissionResponse(
+            outcome=AllowedOutcome(outcome="selected", option_id=answer.option_id)
+        )
 
-    async def _allowed(self, kind: str, title: str, content: list[Any] | None = None,
-                       raw_input: Any = None) -> bool:
+    async def _allowed(
+        self, kind: str, title: str, content: list[Any] | None = None, raw_input: Any = None
+    ) -> bool:
         """True when `kind` is allowed in this turn; otherwise ask the person here."""
         if kind in self._approved or self.persona.policy_for(kind) == "allow":
             return True
         if self.persona.policy_for(kind) == "reject":
             return False
-        update = _Update(tool_call_id=f"client-{uuid.uuid4().hex[:8]}", title=title, kind=kind,
-                         content=content, raw_input=raw_input)
+        update = _Update(
+            tool_call_id=f"client-{uuid.uuid4().hex[:8]}",
+            title=title,
+            kind=kind,
+            content=content,
+            raw_input=raw_input,
+        )
         options = [
             PermissionOption(option_id="allow", name="Allow", kind="allow_once"),
             PermissionOption(option_id="reject", name="Reject", kind="reject_once"),
@@ -138,7 +148,10 @@ class SessionRequests:
             return False
         entry = self.renderer.entry_for(update)
         answer = await self.persona.context.permissions.ask(
-            persona_id=self.persona.id, title=title, options=options, view=self.renderer.permission_view(entry)
+            persona_id=self.persona.id,
+            title=title,
+            options=options,
+            view=self.renderer.permission_view(entry),
         )
         entry.view.status = "completed" if answer.allowed else "failed"
         self.renderer.show_tool_call(entry)
@@ -166,7 +179,12 @@ class SessionRequests:
         return self.terminals
 
     async def create_terminal(
-        self, command: str, args: list[str], env: dict[str, str], cwd: str | None, output_byte_limit: int | None
+        self,
+        command: str,
+        args: list[str],
+        env: dict[str, str],
+        cwd: str | None,
+        output_byte_limit: int | None,
     ) -> CreateTerminalResponse:
         self.last_activity = time.monotonic()
         shown = " ".join([command, *args])
@@ -180,7 +198,9 @@ class SessionRequests:
         status = None
         if terminal.done.is_set():
             status = TerminalExitStatus(exit_code=terminal.exit_code, signal=terminal.exit_signal)
-        return TerminalOutputResponse(output=terminal.text(), truncated=terminal.truncated, exit_status=status)
+        return TerminalOutputResponse(
+            output=terminal.text(), truncated=terminal.truncated, exit_status=status
+        )
 
     async def wait_for_terminal_exit(self, terminal_id: str) -> WaitForTerminalExitResponse:
         terminal = await self._terminals().wait(terminal_id)

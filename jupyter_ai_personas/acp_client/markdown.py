@@ -18,8 +18,16 @@ MAX_DIFF_LINES = 120
 MAX_OUTPUT_CHARS = 4000
 STATUS_ICONS = {"pending": "⏳", "in_progress": "🔄", "completed": "✅", "failed": "❌", "cancelled": "⏹"}
 KIND_ICONS = {
-    "read": "📖", "edit": "✏️", "delete": "🗑️", "move": "🚚", "search": "🔍", "execute": "▶️",
-    "think": "💭", "fetch": "🌐", "switch_mode": "🔀", "other": "🔧",
+    "read": "📖",
+    "edit": "✏️",
+    "delete": "🗑️",
+    "move": "🚚",
+    "search": "🔍",
+    "execute": "▶️",
+    "think": "💭",
+    "fetch": "🌐",
+    "switch_mode": "🔀",
+    "other": "🔧",
 }
 PLAN_ICONS = {"pending": "⬜", "in_progress": "🔄", "completed": "✅"}
 
@@ -100,7 +108,9 @@ def tool_call_markdown(view: ToolCallView, show_path: Callable[[str], str] = str
     for item in view.content:
         if isinstance(item, DiffContent):
             shown = show_path(item.path)
-            lines.append(f"**`{shown}`**\n" + fence(unified_diff(shown, item.old_text, item.new_text), "diff"))
+            lines.append(
+                f"**`{shown}`**\n" + fence(unified_diff(shown, item.old_text, item.new_text), "diff")
+            )
         elif isinstance(item, TerminalContent):
             status = "" if item.exit_code is None else f"\n(exit code {item.exit_code})"
             lines.append(fence(clip(item.output) + status, "console"))
@@ -124,8 +134,9 @@ def thinking_markdown(text: str) -> str:
     return f"<details><summary>💭 Thinking</summary>\n\n{text}\n\n</details>"
 
 
-def permission_markdown(persona: str, number: int, view: ToolCallView, status_line: str,
-                        show_path: Callable[[str], str] = str) -> str:
+def permission_markdown(
+    persona: str, number: int, view: ToolCallView, status_line: str, show_path: Callable[[str], str] = str
+) -> str:
     """The body of a permission request; the status line is always the last paragraph."""
     head = f"🔐 **{persona}** asks permission (request #{number}):"
     return f"{head}\n\n{tool_call_markdown(view, show_path)}\n\n{status_line}"

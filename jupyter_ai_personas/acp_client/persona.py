@@ -52,13 +52,19 @@ class BaseAcpPersona(BasePersona):
     def launch_for(cls, definition: PersonaDefinition, runtime: Runtime) -> AgentLaunch:
         if not cls.agent_command:
             raise ValueError(f"{cls.__name__} names no `agent_command`")
-        env_spec = cls.agent_env if isinstance(cls.agent_env, dict) else {n: "${" + n + "}" for n in cls.agent_env}
+        env_spec = (
+            cls.agent_env if isinstance(cls.agent_env, dict) else {n: "${" + n + "}" for n in cls.agent_env}
+        )
         declared = PersonaSpec.model_validate(
             {"name": definition.name, "command": cls.agent_command, "env": env_spec}
         ).resolved_env(runtime.environ)
         return make_launch(
-            definition.name, cls.agent_command, declared, runtime.environ,
-            install=cls.install_hint, auth_method=cls.auth_method,
+            definition.name,
+            cls.agent_command,
+            declared,
+            runtime.environ,
+            install=cls.install_hint,
+            auth_method=cls.auth_method,
         )
 
     def launch(self) -> AgentLaunch:
@@ -113,7 +119,9 @@ class BaseAcpPersona(BasePersona):
             return
         except RequestError as exc:
             renderer.abort("failed")
-            await self.send_message(f"⚠️ **{self.name}**'s agent answered with an error: {exc}", metadata=_notice())
+            await self.send_message(
+                f"⚠️ **{self.name}**'s agent answered with an error: {exc}", metadata=_notice()
+            )
             return
         renderer.finish(response.stop_reason)
         if response.usage is not None:
@@ -167,7 +175,11 @@ class BaseAcpPersona(BasePersona):
             lines.append(f"{name}: {past.body[:HISTORY_CHARS]}")
         if not lines:
             return ""
-        return "<chat_history>\nThe conversation so far in this chat:\n\n" + "\n\n".join(lines) + "\n</chat_history>"
+        return (
+            "<chat_history>\nThe conversation so far in this chat:\n\n"
+            + "\n\n".join(lines)
+            + "\n</chat_history>"
+        )
 
     def _sessions(self) -> dict[str, Any]:
         return dict(self.chat.state().get("sessions") or {})

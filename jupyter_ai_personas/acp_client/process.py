@@ -14,7 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import acp
-from acp.schema import ClientCapabilities, FileSystemCapabilities, Implementation, InitializeResponse
+from acp.schema import (
+    ClientCapabilities,
+    FileSystemCapabilities,
+    Implementation,
+    InitializeResponse,
+)
 
 from .. import __version__
 from .client import AcpClient
@@ -108,7 +113,9 @@ class AgentProcess:
             else:
                 problem = f"failed to start: {type(exc).__name__}: {exc}"
             tail = self.stderr_tail()
-            raise AgentStartError(problem + (f"\n\nIts last output:\n```\n{tail}\n```" if tail else "")) from exc
+            raise AgentStartError(
+                problem + (f"\n\nIts last output:\n```\n{tail}\n```" if tail else "")
+            ) from exc
 
     async def _initialize(self) -> InitializeResponse:
         init = await self.connection.initialize(
@@ -116,7 +123,9 @@ class AgentProcess:
             client_capabilities=ClientCapabilities(
                 fs=FileSystemCapabilities(read_text_file=True, write_text_file=True), terminal=True
             ),
-            client_info=Implementation(name="jupyter-ai-personas", title="Jupyter AI Personas", version=__version__),
+            client_info=Implementation(
+                name="jupyter-ai-personas", title="Jupyter AI Personas", version=__version__
+            ),
         )
         wanted = self.launch.auth_method
         method = next((m for m in init.auth_methods or [] if getattr(m, "id", None) == wanted), None)

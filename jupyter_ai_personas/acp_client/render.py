@@ -33,7 +33,8 @@ STOP_NOTES = {
     "max_tokens": "✂️ _The reply was cut: the agent reached its token limit._",
     "max_turn_requests": "✂️ _The agent reached its limit of model requests for one turn._",
     "refusal": "🙅 _The agent refused to continue._",
-    "cancelled": "⏹ _The agent ended its turn._",  # a cancel the person did not ask for (/stop detaches first)
+    # a cancel the person did not ask for (/stop detaches the renderer first)
+    "cancelled": "⏹ _The agent ended its turn._",
 }
 
 

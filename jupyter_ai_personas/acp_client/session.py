@@ -159,18 +159,26 @@ class AgentSession(SessionRequests):
         for wanted, category in ((setup.model, "model"), (setup.mode, "mode")):
             if not wanted:
                 continue
-            option = next((o for o in self.config_options if category in (o.id, getattr(o, "category", None))), None)
+            option = next(
+                (o for o in self.config_options if category in (o.id, getattr(o, "category", None))), None
+            )
             if option is not None:
-                offered = [(c.value, c.name) for c in getattr(option, "options", []) or [] if hasattr(c, "value")]
+                offered = [
+                    (c.value, c.name) for c in getattr(option, "options", []) or [] if hasattr(c, "value")
+                ]
                 value = pick_option(offered, wanted)
                 if value is None:
-                    self.persona.note_once(f"`{category}: {wanted}` is not offered by the agent "
-                                           f"(it offers {', '.join(v for v, _ in offered)}).")
+                    self.persona.note_once(
+                        f"`{category}: {wanted}` is not offered by the agent "
+                        f"(it offers {', '.join(v for v, _ in offered)})."
+                    )
                 elif value != getattr(option, "current_value", None):
                     response = await self.connection.set_config_option(
                         config_id=option.id, session_id=self.session_id, value=value
                     )
-                    self.config_options = list(getattr(response, "config_options", None) or self.config_options)
+                    self.config_options = list(
+                        getattr(response, "config_options", None) or self.config_options
+                    )
             elif category == "mode" and self.modes:
                 mode = pick_option(self.modes, wanted)
                 if mode is None:
@@ -235,7 +243,9 @@ class AgentSession(SessionRequests):
                 await asyncio.sleep(0.05)  # the last stderr lines
         code = process.returncode
         tail = process.stderr_tail()
-        text = f"the agent's program stopped (exit code {code})" if code is not None else "the agent went away"
+        text = (
+            f"the agent's program stopped (exit code {code})" if code is not None else "the agent went away"
+        )
         return text + (f". Its last output:\n```\n{tail}\n```" if tail else ".")
 
     async def cancel(self) -> None:

@@ -37,11 +37,20 @@ class SessionSetup(BaseModel):
             if "url" in server:
                 headers = [HttpHeader(name=k, value=v) for k, v in server.get("headers", {}).items()]
                 cls = SseMcpServer if server.get("type") == "sse" else HttpMcpServer
-                servers.append(cls(type=server.get("type", "http"), name=server["name"], url=server["url"], headers=headers))
+                servers.append(
+                    cls(
+                        type=server.get("type", "http"),
+                        name=server["name"],
+                        url=server["url"],
+                        headers=headers,
+                    )
+                )
             else:
                 env = [EnvVariable(name=k, value=v) for k, v in server.get("env", {}).items()]
                 servers.append(
-                    McpServerStdio(name=server["name"], command=server["command"], args=server.get("args", []), env=env)
+                    McpServerStdio(
+                        name=server["name"], command=server["command"], args=server.get("args", []), env=env
+                    )
                 )
         return servers
 
@@ -52,9 +61,13 @@ def setup_from_spec(spec: PersonaSpec | None, instructions: str, spec_dir: Path 
     servers: list[dict[str, Any]] = []
     for server in spec.mcp_servers:
         if isinstance(server, HttpSpec):
-            servers.append({"name": server.name, "url": server.url, "type": server.type, "headers": server.headers})
+            servers.append(
+                {"name": server.name, "url": server.url, "type": server.type, "headers": server.headers}
+            )
         elif isinstance(server, StdioMcpServer):
-            servers.append({"name": server.name, "command": server.command, "args": server.args, "env": server.env})
+            servers.append(
+                {"name": server.name, "command": server.command, "args": server.args, "env": server.env}
+            )
     base = spec_dir or Path.cwd()
     skills = tuple(str((base / path).resolve()) for path in spec.skills)
     return SessionSetup(
@@ -86,7 +99,7 @@ def skills_plugin(skills: tuple[str, ...]) -> Path | None:
 
 
 def skill_summary(folder: str) -> str:
-    """"name: description" from a skill's SKILL.md front matter, or just its folder name."""
+    """ "name: description" from a skill's SKILL.md front matter, or just its folder name."""
     path = Path(folder) / "SKILL.md"
     try:
         meta, _ = split_front_matter(path.read_text(encoding="utf-8"), path)

@@ -120,7 +120,9 @@ class AgentSupervisor:
             now = time.monotonic()
             for key, process in list(self.processes.items()):
                 if self._users.get(key, 0) == 0 and now - process.last_used >= self.idle_timeout:
-                    self.log.info("agent %s idle for %.0f s: stopping it", process.launch.name, self.idle_timeout)
+                    self.log.info(
+                        "agent %s idle for %.0f s: stopping it", process.launch.name, self.idle_timeout
+                    )
                     await self.stop(key)
 
     # -- stopping ----------------------------------------------------------------------

@@ -130,9 +130,7 @@ def permission_command(word: str, summary: str) -> SlashCommand:
     return SlashCommand(word, summary, handler, usage="[request number]")
 
 
-def register_builtin_commands(
-    registry: CommandRegistry, refresh_all: Callable[[], Awaitable[None]]
-) -> None:
+def register_builtin_commands(registry: CommandRegistry, refresh_all: Callable[[], Awaitable[None]]) -> None:
     registry.register(SlashCommand("help", "what you can do here", help_command))
     registry.register(
         SlashCommand("personas", "every persona, where it comes from, and its state", personas_command)

@@ -57,7 +57,9 @@ class ChatRouter:
 
     async def attach(self, chat_id: str, model: Any) -> None:
         if not isinstance(model, YChat):
-            self.log.warning("chat %s is not a collaborative YChat; personas need jupyter-collaboration", chat_id)
+            self.log.warning(
+                "chat %s is not a collaborative YChat; personas need jupyter-collaboration", chat_id
+            )
             return
         async with self._lock:
             current = self.sessions.get(chat_id)

@@ -181,7 +181,7 @@ class ChatSession:
         default = self.manager.by_id_or_name(self.runtime.settings.default_persona or "")
         ctx = RoutingContext(
             mention_index=self.manager.mention_index(),
-            lookup=lambda value: (e.definition.key if (e := self.manager.by_id_or_name(value)) else None),
+            lookup=lambda value: e.definition.key if (e := self.manager.by_id_or_name(value)) else None,
             people_mention_names=people,
             people_count=max(1, sum(1 for u in users.values() if not u.bot)),
             sticky_target=sticky if sticky in self.manager.entries else None,

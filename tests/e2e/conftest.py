@@ -68,4 +68,6 @@ def agents_env(home: Path, model: FakeModel) -> dict[str, str]:
 @pytest_asyncio.fixture(scope="module")
 async def agents_server(start_server, fake_model, tmp_path_factory):
     home = tmp_path_factory.mktemp("e2e-home")
-    return await start_server(env=agents_env(home, fake_model), args=["--PersonasExtension.permission_timeout=120"])
+    return await start_server(
+        env=agents_env(home, fake_model), args=["--PersonasExtension.permission_timeout=120"]
+    )

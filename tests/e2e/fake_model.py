@@ -44,16 +44,44 @@ def _sse(event: str, data: dict[str, Any]) -> bytes:
 
 
 def anthropic_stream(turn: Turn, model: str) -> list[tuple[bytes, float]]:
-    usage = {"input_tokens": 10, "output_tokens": 1, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
-    message = {"id": f"msg_{next(_ids)}", "type": "message", "role": "assistant", "model": model, "content": [],
-               "stop_reason": None, "stop_sequence": None, "usage": usage}
+    usage = {
+        "input_tokens": 10,
+        "output_tokens": 1,
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 0,
+    }
+    message = {
+        "id": f"msg_{next(_ids)}",
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": [],
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": usage,
+    }
     events = [(_sse("message_start", {"type": "message_start", "message": message}), 0.0)]
     index = 0
     if turn.text is not None:
-        events.append((_sse("content_block_start", {"type": "content_block_start", "index": 0,
-                                                    "content_block": {"type": "text", "text": ""}}), 0.0))
+        events.append(
+            (
+                _sse(
+                    "content_block_start",
+                    {
+                        "type": "content_block_start",
+                        "index": 0,
+                        "content_block": {"type": "text", "text": ""},
+                    },
+                ),
+                0.0,
+            )
+        )
         for piece in _pieces(turn.text, turn.chunks):
-            delta = {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}}
+            delta = {
+                "type": "content_block_delta",
+                "index": 0,
+                "delta": {"type": "text_delta", "text": piece},
+            }
             events.append((_sse("content_block_delta", delta), turn.delay))
         events.append((_sse("content_block_stop", {"type": "content_block_stop", "index": 0}), 0.0))
         index = 1
@@ -62,14 +90,34 @@ def anthropic_stream(turn: Turn, model: str) -> list[tuple[bytes, float]]:
         block = {"type": "tool_use", "id": f"toolu_{next(_ids):05d}", "name": turn.tool, "input": {}}
         partial = {"type": "input_json_delta", "partial_json": json.dumps(turn.tool_input)}
         events += [
-            (_sse("content_block_start", {"type": "content_block_start", "index": index, "content_block": block}), 0),
-            (_sse("content_block_delta", {"type": "content_block_delta", "index": index, "delta": partial}), 0),
+            (
+                _sse(
+                    "content_block_start",
+                    {"type": "content_block_start", "index": index, "content_block": block},
+                ),
+                0,
+            ),
+            (
+                _sse(
+                    "content_block_delta", {"type": "content_block_delta", "index": index, "delta": partial}
+                ),
+                0,
+            ),
             (_sse("content_block_stop", {"type": "content_block_stop", "index": index}), 0),
         ]
         stop = "tool_use"
     events += [
-        (_sse("message_delta", {"type": "message_delta", "delta": {"stop_reason": stop, "stop_sequence": None},
-                                "usage": {"output_tokens": 5}}), 0.0),
+        (
+            _sse(
+                "message_delta",
+                {
+                    "type": "message_delta",
+                    "delta": {"stop_reason": stop, "stop_sequence": None},
+                    "usage": {"output_tokens": 5},
+                },
+            ),
+            0.0,
+        ),
         (_sse("message_stop", {"type": "message_stop"}), 0.0),
     ]
     return events
@@ -77,42 +125,116 @@ def anthropic_stream(turn: Turn, model: str) -> list[tuple[bytes, float]]:
 
 def responses_stream(turn: Turn, model: str) -> list[tuple[bytes, float]]:
     response_id = f"resp_{next(_ids)}"
-    events = [(_sse("response.created", {"type": "response.created",
-                                          "response": {"id": response_id, "model": model}}), 0.0)]
+    events = [
+        (
+            _sse(
+                "response.created",
+                {"type": "response.created", "response": {"id": response_id, "model": model}},
+            ),
+            0.0,
+        )
+    ]
     index = 0
     if turn.text is not None:
         item_id = f"msg_{next(_ids)}"
         item = {"type": "message", "id": item_id, "role": "assistant", "content": []}
-        events.append((_sse("response.output_item.added", {"type": "response.output_item.added",
-                                                           "output_index": 0, "item": item}), 0.0))
+        events.append(
+            (
+                _sse(
+                    "response.output_item.added",
+                    {"type": "response.output_item.added", "output_index": 0, "item": item},
+                ),
+                0.0,
+            )
+        )
         for piece in _pieces(turn.text, turn.chunks):
-            delta = {"type": "response.output_text.delta", "item_id": item_id, "output_index": 0,
-                     "content_index": 0, "delta": piece}
+            delta = {
+                "type": "response.output_text.delta",
+                "item_id": item_id,
+                "output_index": 0,
+                "content_index": 0,
+                "delta": piece,
+            }
             events.append((_sse("response.output_text.delta", delta), turn.delay))
         done = {**item, "content": [{"type": "output_text", "text": turn.text, "annotations": []}]}
-        events.append((_sse("response.output_item.done", {"type": "response.output_item.done",
-                                                          "output_index": 0, "item": done}), 0.0))
+        events.append(
+            (
+                _sse(
+                    "response.output_item.done",
+                    {"type": "response.output_item.done", "output_index": 0, "item": done},
+                ),
+                0.0,
+            )
+        )
         index = 1
     if turn.patch is not None:
-        call = {"type": "custom_tool_call", "id": f"ctc_{next(_ids)}", "call_id": f"call_{next(_ids)}",
-                "name": "apply_patch", "input": turn.patch, "status": "completed"}
+        call = {
+            "type": "custom_tool_call",
+            "id": f"ctc_{next(_ids)}",
+            "call_id": f"call_{next(_ids)}",
+            "name": "apply_patch",
+            "input": turn.patch,
+            "status": "completed",
+        }
         events += [
-            (_sse("response.output_item.added", {"type": "response.output_item.added", "output_index": index,
-                                                 "item": {**call, "input": ""}}), 0.0),
-            (_sse("response.output_item.done", {"type": "response.output_item.done", "output_index": index,
-                                                "item": call}), 0.0),
+            (
+                _sse(
+                    "response.output_item.added",
+                    {
+                        "type": "response.output_item.added",
+                        "output_index": index,
+                        "item": {**call, "input": ""},
+                    },
+                ),
+                0.0,
+            ),
+            (
+                _sse(
+                    "response.output_item.done",
+                    {"type": "response.output_item.done", "output_index": index, "item": call},
+                ),
+                0.0,
+            ),
         ]
     if turn.function is not None:
-        call = {"type": "function_call", "id": f"fc_{next(_ids)}", "call_id": f"call_{next(_ids)}",
-                "name": turn.function, "arguments": json.dumps(turn.arguments), "status": "completed"}
+        call = {
+            "type": "function_call",
+            "id": f"fc_{next(_ids)}",
+            "call_id": f"call_{next(_ids)}",
+            "name": turn.function,
+            "arguments": json.dumps(turn.arguments),
+            "status": "completed",
+        }
         if turn.namespace:
             call["namespace"] = turn.namespace
-        events.append((_sse("response.output_item.done", {"type": "response.output_item.done",
-                                                          "output_index": index, "item": call}), 0.0))
-    usage = {"input_tokens": 10, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": 5,
-             "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 15}
-    events.append((_sse("response.completed", {"type": "response.completed",
-                                               "response": {"id": response_id, "model": model, "usage": usage}}), 0))
+        events.append(
+            (
+                _sse(
+                    "response.output_item.done",
+                    {"type": "response.output_item.done", "output_index": index, "item": call},
+                ),
+                0.0,
+            )
+        )
+    usage = {
+        "input_tokens": 10,
+        "input_tokens_details": {"cached_tokens": 0},
+        "output_tokens": 5,
+        "output_tokens_details": {"reasoning_tokens": 0},
+        "total_tokens": 15,
+    }
+    events.append(
+        (
+            _sse(
+                "response.completed",
+                {
+                    "type": "response.completed",
+                    "response": {"id": response_id, "model": model, "usage": usage},
+                },
+            ),
+            0,
+        )
+    )
     return events
 
 
@@ -173,8 +295,12 @@ class FakeModel:
             raw = await reader.readexactly(int(headers["content-length"]))
         body = json.loads(raw) if raw.strip().startswith(b"{") else {}
         path = target.split("?", 1)[0]
-        record: dict[str, Any] = {"method": method, "path": path, "body": body,
-                                  "session": headers.get("session-id")}
+        record: dict[str, Any] = {
+            "method": method,
+            "path": path,
+            "body": body,
+            "session": headers.get("session-id"),
+        }
         self.requests.append(record)
         if method == "HEAD" and path == "/":
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
@@ -189,13 +315,17 @@ class FakeModel:
             build = anthropic_stream if protocol == "anthropic" else responses_stream
             await self._stream(writer, build(turn, body.get("model") or "fake-model"))
             return False
-        writer.write(b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+        writer.write(
+            b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+        )
         await writer.drain()
         return True
 
     async def _stream(self, writer: asyncio.StreamWriter, events: list[tuple[bytes, float]]) -> None:
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
-                     b"Connection: close\r\n\r\n")
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+            b"Connection: close\r\n\r\n"
+        )
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.max_stream_seconds
         for data, delay in events:

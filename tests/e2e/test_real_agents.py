@@ -51,8 +51,11 @@ async def test_a_question_streams_the_model_answer(agents_server, fake_model, ag
 
 async def test_allow_writes_the_file(agents_server, fake_model, agent, chat_path):
     name = f"allowed-{agent.persona.lower()}.txt"
-    fake_model.queue(agent.protocol, agent.write_file(agents_server.root_dir, name, "written by the agent"),
-                     Turn(text=f"I wrote {name}."))
+    fake_model.queue(
+        agent.protocol,
+        agent.write_file(agents_server.root_dir, name, "written by the agent"),
+        Turn(text=f"I wrote {name}."),
+    )
     async with ChatClient(agents_server, chat_path) as chat:
         chat.send(f"@{agent.persona} please write {name}")
         request = await chat.wait_for_text(agent.persona, "Waiting for your answer", timeout=60)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import re
 from pathlib import Path
 
@@ -165,7 +164,8 @@ async def test_a_missing_program_is_explained_with_the_install_command(agent_ser
     write_spec(
         agent_server.root_dir,
         "ghost.md",
-        "---\nname: Ghostwriter\ncommand: no-such-agent-program --acp\ninstall: pip install ghostwriter\n---\n",
+        "---\nname: Ghostwriter\ncommand: no-such-agent-program --acp\n"
+        "install: pip install ghostwriter\n---\n",
     )
     async with ChatClient(agent_server, chat_path) as chat:
         await chat.wait_for(lambda: chat.user_id("Ghostwriter"), timeout=10)
@@ -206,7 +206,9 @@ async def test_a_policy_answers_matching_requests_with_a_visible_note(agent_serv
         assert any("Allowed by the persona's policy (read: allow)" in b for b in chat.bodies_from("Trusting"))
         chat.send("@Trusting write policy.txt x")
         await chat.wait_for_text("Trusting", "I was not allowed to write policy.txt.")
-        assert any("Rejected by the persona's policy (edit: reject)" in b for b in chat.bodies_from("Trusting"))
+        assert any(
+            "Rejected by the persona's policy (edit: reject)" in b for b in chat.bodies_from("Trusting")
+        )
         assert not (agent_server.root_dir / "policy.txt").exists()
         chat.send("@Trusting run echo asked")
         await chat.wait_for_text("Trusting", "Waiting for your answer")  # default: ask
@@ -217,7 +219,10 @@ async def test_spec_instructions_model_mode_and_mcp_servers_follow_edits(agent_s
         agent_server.root_dir,
         "analyst.md",
         scripted_spec(
-            "Analyst", "Answer in French.", model="smart", mode="code",
+            "Analyst",
+            "Answer in French.",
+            model="smart",
+            mode="code",
             mcp_servers="[{name: files, command: mcp-files}]",
         ),
     )
@@ -231,7 +236,10 @@ async def test_spec_instructions_model_mode_and_mcp_servers_follow_edits(agent_s
         assert "model=smart" in meta and "mode=code" in meta and "mcp=files;" in meta
         spec.write_text(
             scripted_spec(
-                "Analyst", "Answer in German.", model="fast", mode="ask",
+                "Analyst",
+                "Answer in German.",
+                model="fast",
+                mode="ask",
                 mcp_servers="[{name: files, command: mcp-files}, {name: web, url: 'http://127.0.0.1:9/mcp'}]",
             )
         )
@@ -242,7 +250,9 @@ async def test_spec_instructions_model_mode_and_mcp_servers_follow_edits(agent_s
         )
         assert "<instructions>\nAnswer in German.\n</instructions>" in prompt
         chat.send("@Analyst meta")
-        meta = await chat.wait_for(lambda: next((b for b in chat.bodies_from("Analyst") if "model=fast" in b), None))
+        meta = await chat.wait_for(
+            lambda: next((b for b in chat.bodies_from("Analyst") if "model=fast" in b), None)
+        )
         assert "mode=ask" in meta and "mcp=files,web;" in meta
         chat.send("@Analyst count")  # still the same conversation
         count = await chat.wait_for_text("Analyst", "count=")
@@ -294,7 +304,9 @@ async def test_sessions_resume_after_a_server_restart_without_replaying(start_se
 
 async def test_no_agent_process_is_left_after_the_server_stops(start_server, tmp_path):
     home = tmp_path / "home"
-    server = JupyterServer(tmp_path / "root", home, env=server_env(home, SCRIPTED_AGENT_STATE=str(home / "s")))
+    server = JupyterServer(
+        tmp_path / "root", home, env=server_env(home, SCRIPTED_AGENT_STATE=str(home / "s"))
+    )
     await server.start()
     async with ChatClient(server, "orphans.chat") as chat:
         pid = await pid_of(chat)

@@ -122,12 +122,20 @@ async def test_answering_through_the_rest_endpoint(acp_server, chat_path):
         async with acp_server.client() as client:
             response = await client.post(
                 "api/ai-personas/permissions",
-                json={"chat": chat_path, "request": int(permission["request"]), "option_id": allow["option_id"]},
+                json={
+                    "chat": chat_path,
+                    "request": int(permission["request"]),
+                    "option_id": allow["option_id"],
+                },
             )
             assert response.status_code == 200, response.text
             again = await client.post(
                 "api/ai-personas/permissions",
-                json={"chat": chat_path, "request": int(permission["request"]), "option_id": allow["option_id"]},
+                json={
+                    "chat": chat_path,
+                    "request": int(permission["request"]),
+                    "option_id": allow["option_id"],
+                },
             )
             assert again.status_code == 409  # already answered
         await chat.wait_for_text("Scripted", "Wrote via-button.txt.")
@@ -180,7 +188,9 @@ async def test_stop_through_the_rest_endpoint(acp_server, chat_path):
         chat.send("@Scripted stream 500 0.05")
         await chat.wait_for_text("Scripted", "c2 ")
         async with acp_server.client() as client:
-            response = await client.post("api/ai-personas/stop", json={"chat": chat_path, "persona": "Scripted"})
+            response = await client.post(
+                "api/ai-personas/stop", json={"chat": chat_path, "persona": "Scripted"}
+            )
         assert response.json() == {"stopped": ["Scripted"]}
         await chat.wait_for_text("Scripted", STOPPED)
 

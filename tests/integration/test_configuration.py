@@ -19,10 +19,8 @@ async def test_everything_works_under_a_base_url(start_server):
         await chat.wait_for_text("Echo", "Echo: behind a hub")
         chat.send("@Streamer 3")
         await chat.wait_for_text("Streamer", "[done]")
-        avatars = {
-            name: chat.users()[chat.user_id(name)]["avatar_url"] for name in ("Echo", "Streamer")
-        }
-    for name, url in avatars.items():
+        avatars = {name: chat.users()[chat.user_id(name)]["avatar_url"] for name in ("Echo", "Streamer")}
+    for url in avatars.values():
         assert url.startswith("/user/alice/api/ai-personas/avatars/"), url
         async with httpx.AsyncClient(headers=server.headers) as client:
             response = await client.get(f"http://127.0.0.1:{server.port}{url}")

@@ -50,15 +50,24 @@ def test_file_access_reads_lines_and_writes_inside_only(tmp_path: Path):
 
 
 def test_agent_environment_is_built_not_inherited():
-    server = {"PATH": "/bin", "HOME": "/h", "LC_ALL": "C", "SECRET": "x", "JUPYTER_TOKEN": "t",
-              "IS_SANDBOX": "yes", "JPY_API_TOKEN": "t2"}
+    server = {
+        "PATH": "/bin",
+        "HOME": "/h",
+        "LC_ALL": "C",
+        "SECRET": "x",
+        "JUPYTER_TOKEN": "t",
+        "IS_SANDBOX": "yes",
+        "JPY_API_TOKEN": "t2",
+    }
     env = agent_environment(server, {"API_KEY": "k", "IS_SANDBOX": "1", "JUPYTERHUB_API_TOKEN": "t3"})
     assert env == {"PATH": "/bin", "HOME": "/h", "LC_ALL": "C", "API_KEY": "k"}
 
 
 def test_terminal_environment_drops_dangerous_variables():
-    env = terminal_environment({"PATH": "/bin"}, {"LD_PRELOAD": "/evil.so", "FOO": "bar", "BASH_ENV": "x",
-                                                   "JUPYTER_TOKEN": "t", "bad name": "x"})
+    env = terminal_environment(
+        {"PATH": "/bin"},
+        {"LD_PRELOAD": "/evil.so", "FOO": "bar", "BASH_ENV": "x", "JUPYTER_TOKEN": "t", "bad name": "x"},
+    )
     assert env == {"PATH": "/bin", "FOO": "bar"}
 
 
@@ -87,14 +96,23 @@ def test_terminals_run_in_the_root_and_are_killed_with_their_session(tmp_path: P
 
 def test_tool_call_markdown_shows_status_diff_and_output():
     view = ToolCallView(
-        tool_call_id="1", title="Edit notes", kind="edit", status="completed",
+        tool_call_id="1",
+        title="Edit notes",
+        kind="edit",
+        status="completed",
         content=[DiffContent(path="/r/notes.txt", old_text="a\nb\n", new_text="a\nc\n")],
     )
     text = tool_call_markdown(view, lambda p: p.removeprefix("/r/"))
     assert text.startswith("✅ **Edit notes** · ✏️ edit · completed")
     assert "--- a/notes.txt" in text and "-b" in text and "+c" in text
-    run = ToolCallView(tool_call_id="2", title="Run", kind="execute", status="failed", command="make",
-                       content=[TerminalContent(terminal_id="t", output="boom", exit_code=2)])
+    run = ToolCallView(
+        tool_call_id="2",
+        title="Run",
+        kind="execute",
+        status="failed",
+        command="make",
+        content=[TerminalContent(terminal_id="t", output="boom", exit_code=2)],
+    )
     assert "$ make" in tool_call_markdown(run) and "(exit code 2)" in tool_call_markdown(run)
 
 

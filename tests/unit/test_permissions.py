@@ -39,7 +39,9 @@ def test_requests_are_numbered_and_answered_by_word_and_number():
         broker.answer_word("reject", None, "Bob")
         assert (await first).kind == "reject_once" and (await second).kind == "allow_always"
         bodies = [m.body for m in writer.messages()]
-        assert bodies[0].endswith("Reject — answered by Bob") and bodies[1].endswith("Always — answered by Ann")
+        assert bodies[0].endswith("Reject — answered by Bob") and bodies[1].endswith(
+            "Always — answered by Ann"
+        )
         with pytest.raises(PermissionAnswerError, match="No permission request is waiting"):
             broker.answer_word("allow", None, "Ann")
 

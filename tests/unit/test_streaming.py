@@ -10,6 +10,7 @@ from jupyterlab_chat.ychat import YChat
 from jupyter_ai_personas.chat import ChatWriter
 from jupyter_ai_personas.streaming import split_point
 
+
 @pytest.mark.asyncio
 async def test_first_chunk_at_once_then_one_write_per_interval():
     ychat = YChat()

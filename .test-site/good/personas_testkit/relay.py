@@ -5,7 +5,7 @@ class PingPersona(BasePersona):
     defaults = PersonaDefaults(name="Ping", description="Always passes the ball to @Pong")
 
     async def process_message(self, message):
-        await self.send_message(f"ping! @Pong your turn")
+        await self.send_message("ping! @Pong your turn")
 
 
 class PongPersona(BasePersona):

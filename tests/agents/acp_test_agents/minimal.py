@@ -28,15 +28,35 @@ class MinimalAgent:
         self.send({"jsonrpc": "2.0", "id": request_id, "result": result})
 
     def chunk(self, session_id: str, text: str) -> None:
-        self.send({"jsonrpc": "2.0", "method": "session/update", "params": {"sessionId": session_id, "update": {
-            "sessionUpdate": "agent_message_chunk", "content": {"type": "text", "text": text}}}})
+        self.send(
+            {
+                "jsonrpc": "2.0",
+                "method": "session/update",
+                "params": {
+                    "sessionId": session_id,
+                    "update": {
+                        "sessionUpdate": "agent_message_chunk",
+                        "content": {"type": "text", "text": text},
+                    },
+                },
+            }
+        )
 
     async def handle(self, message: dict[str, Any]) -> None:
         method, params, request_id = message.get("method"), message.get("params") or {}, message.get("id")
         if method == "initialize":
-            self.reply(request_id, {"protocolVersion": 1, "agentCapabilities": {
-                "loadSession": True, "sessionCapabilities": {"resume": {}, "close": {}}},
-                "agentInfo": {"name": "minimal-acp-agent", "version": "1.0"}, "authMethods": []})
+            self.reply(
+                request_id,
+                {
+                    "protocolVersion": 1,
+                    "agentCapabilities": {
+                        "loadSession": True,
+                        "sessionCapabilities": {"resume": {}, "close": {}},
+                    },
+                    "agentInfo": {"name": "minimal-acp-agent", "version": "1.0"},
+                    "authMethods": [],
+                },
+            )
         elif method == "authenticate":
             self.reply(request_id, {})
         elif method in ("session/new", "session/load", "session/resume"):
@@ -53,7 +73,9 @@ class MinimalAgent:
         elif method == "session/prompt":
             asyncio.ensure_future(self.prompt(request_id, params))
         elif request_id is not None:
-            self.send({"jsonrpc": "2.0", "id": request_id, "error": {"code": -32601, "message": "Method not found"}})
+            self.send(
+                {"jsonrpc": "2.0", "id": request_id, "error": {"code": -32601, "message": "Method not found"}}
+            )
 
     async def prompt(self, request_id: Any, params: dict[str, Any]) -> None:
         session_id = params["sessionId"]

@@ -87,8 +87,13 @@ class Session:
 
     def save(self) -> None:
         STATE.mkdir(parents=True, exist_ok=True)
-        data = {"cwd": self.cwd, "prompts": self.prompts, "answers": self.answers, "model": self.model,
-                "mode": self.mode}
+        data = {
+            "cwd": self.cwd,
+            "prompts": self.prompts,
+            "answers": self.answers,
+            "model": self.model,
+            "mode": self.mode,
+        }
         (STATE / f"{self.id}.json").write_text(json.dumps(data))
 
     @classmethod
@@ -106,7 +111,11 @@ class Session:
 def _options(session: Session) -> list[SessionConfigOptionSelect]:
     return [
         SessionConfigOptionSelect(
-            id="model", name="Model", category="model", type="select", current_value=session.model,
+            id="model",
+            name="Model",
+            category="model",
+            type="select",
+            current_value=session.model,
             options=[SessionConfigSelectOption(value=m, name=m.title()) for m in MODELS],
         )
     ]
@@ -126,8 +135,9 @@ class ScriptedAgent:
     def on_connect(self, conn: Any) -> None:
         self.conn = conn
 
-    async def initialize(self, protocol_version: int, client_capabilities: Any = None, client_info: Any = None,
-                         **kwargs: Any) -> InitializeResponse:
+    async def initialize(
+        self, protocol_version: int, client_capabilities: Any = None, client_info: Any = None, **kwargs: Any
+    ) -> InitializeResponse:
         return InitializeResponse(
             protocol_version=acp.PROTOCOL_VERSION,
             agent_capabilities=AgentCapabilities(
@@ -144,26 +154,35 @@ class ScriptedAgent:
 
     def _open(self, session: Session) -> None:
         self.sessions[session.id] = session
-        commands = [AvailableCommand(name="compact", description="Summarise the session"),
-                    AvailableCommand(name="review", description="Review the changes")]
+        commands = [
+            AvailableCommand(name="compact", description="Summarise the session"),
+            AvailableCommand(name="review", description="Review the changes"),
+        ]
 
         async def announce() -> None:
             await asyncio.sleep(0.05)
             await self.conn.session_update(
-                session.id, AvailableCommandsUpdate(session_update="available_commands_update",
-                                                    available_commands=commands)
+                session.id,
+                AvailableCommandsUpdate(
+                    session_update="available_commands_update", available_commands=commands
+                ),
             )
 
         asyncio.ensure_future(announce())
 
-    async def new_session(self, cwd: str, mcp_servers: list[Any] | None = None, **kwargs: Any) -> NewSessionResponse:
+    async def new_session(
+        self, cwd: str, mcp_servers: list[Any] | None = None, **kwargs: Any
+    ) -> NewSessionResponse:
         session = Session(uuid.uuid4().hex, cwd, kwargs, [s.name for s in mcp_servers or []])
         session.save()
         self._open(session)
-        return NewSessionResponse(session_id=session.id, modes=_modes(session), config_options=_options(session))
+        return NewSessionResponse(
+            session_id=session.id, modes=_modes(session), config_options=_options(session)
+        )
 
-    async def load_session(self, cwd: str, session_id: str, mcp_servers: list[Any] | None = None,
-                           **kwargs: Any) -> LoadSessionResponse:
+    async def load_session(
+        self, cwd: str, session_id: str, mcp_servers: list[Any] | None = None, **kwargs: Any
+    ) -> LoadSessionResponse:
         session = Session.restore(session_id, cwd, kwargs, [s.name for s in mcp_servers or []])
         for prompt, answer in zip(session.prompts, session.answers, strict=False):
             await self.conn.session_update(session_id, update_user_message_text(prompt))
@@ -171,8 +190,9 @@ class ScriptedAgent:
         self._open(session)
         return LoadSessionResponse(modes=_modes(session), config_options=_options(session))
 
-    async def resume_session(self, session_id: str, cwd: str, mcp_servers: list[Any] | None = None,
-                             **kwargs: Any) -> ResumeSessionResponse:
+    async def resume_session(
+        self, session_id: str, cwd: str, mcp_servers: list[Any] | None = None, **kwargs: Any
+    ) -> ResumeSessionResponse:
         session = Session.restore(session_id, cwd, kwargs, [s.name for s in mcp_servers or []])
         self._open(session)
         return ResumeSessionResponse(modes=_modes(session), config_options=_options(session))
@@ -186,8 +206,9 @@ class ScriptedAgent:
         session.save()
         return SetSessionModeResponse()
 
-    async def set_config_option(self, config_id: str, session_id: str, value: Any,
-                                **kwargs: Any) -> SetSessionConfigOptionResponse:
+    async def set_config_option(
+        self, config_id: str, session_id: str, value: Any, **kwargs: Any
+    ) -> SetSessionConfigOptionResponse:
         session = self.sessions[session_id]
         if config_id == "model":
             session.model = value
@@ -299,17 +320,21 @@ class Script:
         steps = ["Read the data", "Fit the model", "Plot the residuals"]
         for done in range(len(steps) + 1):
             entries = [
-                plan_entry(step, status="completed" if i < done else "in_progress" if i == done else "pending")
+                plan_entry(
+                    step, status="completed" if i < done else "in_progress" if i == done else "pending"
+                )
                 for i, step in enumerate(steps)
             ]
             await self.update(update_plan(entries))
             await asyncio.sleep(0.05)
         await self.reply.say("Plan done.")
 
-    async def _ask(self, tool_id: str, title: str, kind: str, content: list[Any] | None = None,
-                   raw_input: Any = None) -> str:
-        await self.update(start_tool_call(tool_id, title, kind=kind, status="pending", content=content,
-                                          raw_input=raw_input))
+    async def _ask(
+        self, tool_id: str, title: str, kind: str, content: list[Any] | None = None, raw_input: Any = None
+    ) -> str:
+        await self.update(
+            start_tool_call(tool_id, title, kind=kind, status="pending", content=content, raw_input=raw_input)
+        )
         options = [
             PermissionOption(option_id="allow-always", name="Always allow", kind="allow_always"),
             PermissionOption(option_id="allow", name="Allow", kind="allow_once"),
@@ -357,14 +382,20 @@ class Script:
 
     async def do_read(self, rest: str, text: str) -> None:
         try:
-            response = await self.conn.read_text_file(session_id=self.session.id, path=self.path(rest.strip()))
+            response = await self.conn.read_text_file(
+                session_id=self.session.id, path=self.path(rest.strip())
+            )
             await self.reply.say(f"read: {response.content}")
         except acp.RequestError as exc:
             await self.reply.say(f"read failed: {exc}")
 
     async def _run(self, command: str) -> tuple[str, Any]:
-        terminal = await self.conn.create_terminal(session_id=self.session.id, command="sh", args=["-c", command])
-        exit_status = await self.conn.wait_for_terminal_exit(session_id=self.session.id, terminal_id=terminal.terminal_id)
+        terminal = await self.conn.create_terminal(
+            session_id=self.session.id, command="sh", args=["-c", command]
+        )
+        exit_status = await self.conn.wait_for_terminal_exit(
+            session_id=self.session.id, terminal_id=terminal.terminal_id
+        )
         output = await self.conn.terminal_output(session_id=self.session.id, terminal_id=terminal.terminal_id)
         return terminal.terminal_id, (exit_status, output)
 
@@ -377,7 +408,9 @@ class Script:
             return "cancelled" if answer == "cancelled" else "end_turn"
         await self.update(update_tool_call(tool_id, status="in_progress"))
         terminal_id, (exit_status, output) = await self._run(rest)
-        await self.update(update_tool_call(tool_id, status="completed", content=[tool_terminal_ref(terminal_id)]))
+        await self.update(
+            update_tool_call(tool_id, status="completed", content=[tool_terminal_ref(terminal_id)])
+        )
         await self.conn.release_terminal(session_id=self.session.id, terminal_id=terminal_id)
         await self.reply.say(f"ran: exit {exit_status.exit_code}, output {output.output.strip()!r}")
         return "end_turn"
@@ -421,7 +454,8 @@ class Script:
         prompt = self.session.meta.get("systemPrompt")
         await self.reply.say(
             f"system_prompt={json.dumps(prompt)}; mcp={','.join(self.session.mcp)}; "
-            f"model={self.session.model}; mode={self.session.mode}; env_key={os.environ.get('SCRIPTED_KEY', '')}; "
+            f"model={self.session.model}; mode={self.session.mode}; "
+            f"env_key={os.environ.get('SCRIPTED_KEY', '')}; "
             f"is_sandbox={os.environ.get('IS_SANDBOX', '')}; token={os.environ.get('JUPYTER_TOKEN', '')}"
         )
 
