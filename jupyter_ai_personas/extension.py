@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
+from jupyter_server.utils import url_path_join
 from traitlets import Bool, Float, Int, List, Unicode
 
 from .acp_client.supervisor import AgentSupervisor
 from .catalog import PersonaCatalog
+from .documents.collaboration import make_document_layer
+from .documents.executor import NotebookExecutor
 from .handlers import AvatarHandler, PermissionsHandler, PersonasHandler, StopHandler
+from .mcp.handler import McpHandler
+from .mcp.tokens import McpTokens
 from .nodelay import enable_nodelay_on_rooms
 from .router.router import ChatRouter
 from .runtime import AVATAR_ROUTE, Runtime, RuntimeSettings
@@ -86,6 +92,20 @@ class PersonasExtension(ExtensionApp):
         "held back ~40 ms waiting for the browser's delayed ACK.",
     )
 
+    notebook_tools = Bool(
+        True,
+        config=True,
+        help="Serve the notebook tools (MCP, at api/ai-personas/mcp) and give them to every agent session.",
+    )
+    headless_room_release = Float(
+        60.0,
+        config=True,
+        help="Seconds after which a document opened by an agent with no browser is released.",
+    )
+    max_output_bytes = Int(
+        10_000_000, config=True, help="Outputs of one cell run by an agent are cut past this size."
+    )
+
     def runtime_settings(self) -> RuntimeSettings:
         return RuntimeSettings(
             flush_interval=self.flush_interval,
@@ -100,6 +120,7 @@ class PersonasExtension(ExtensionApp):
             turn_idle_timeout=self.turn_idle_timeout,
             agent_idle_timeout=self.agent_idle_timeout,
             agent_start_timeout=self.agent_start_timeout,
+            notebook_tools=self.notebook_tools,
         )
 
     def initialize_settings(self) -> None:
@@ -120,6 +141,8 @@ class PersonasExtension(ExtensionApp):
         )
         self.router = ChatRouter(self.runtime)
         self.settings["jupyter_ai_personas_runtime"] = self.runtime
+        self.runtime.mcp_tokens = McpTokens()
+        self.settings["jupyter_ai_personas_mcp_tokens"] = self.runtime.mcp_tokens
         self.settings["jupyter_ai_personas_router"] = self.router
 
     def initialize_handlers(self) -> None:
@@ -133,16 +156,34 @@ class PersonasExtension(ExtensionApp):
                 (r"/api/ai-personas/stop", StopHandler),
             ]
         )
+        if self.notebook_tools:
+            self.handlers.append((r"/api/ai-personas/mcp", McpHandler))
 
     async def _start_jupyter_server_extension(self, serverapp) -> None:  # type: ignore[no-untyped-def]
+        if self.notebook_tools:
+            self.start_documents(serverapp)
         chat_manager = serverapp.web_app.settings.get("chat_manager")
         if chat_manager is None:
             self.log.error("jupyterlab_chat is not enabled: personas cannot join chats")
             return
         await self.router.start(chat_manager)
 
+    def start_documents(self, serverapp: Any) -> None:
+        """The live-document layer, the headless executor and the MCP endpoint's address."""
+        runtime = self.runtime
+        runtime.documents = make_document_layer(
+            serverapp, runtime.root_dir, self.log, idle_release=self.headless_room_release
+        )
+        runtime.executor = NotebookExecutor(
+            serverapp, runtime.documents, self.log, max_output_bytes=self.max_output_bytes
+        )
+        runtime.mcp_url = url_path_join(serverapp.connection_url, "api/ai-personas/mcp")
+        self.log.info("notebook tools: %s, at %s", runtime.documents.name, runtime.mcp_url)
+
     async def stop_extension(self) -> None:
         # agents first: their process groups are killed, so closing sessions waits for nothing
         if self.runtime.agents is not None:
             await self.runtime.agents.shutdown()
         await self.router.stop()
+        if self.runtime.documents is not None:
+            await self.runtime.documents.close()

@@ -18,6 +18,9 @@ from .definitions import ID_PREFIX, PersonaDefinition
 if TYPE_CHECKING:
     from .acp_client.supervisor import AgentSupervisor
     from .catalog import PersonaCatalog
+    from .documents.executor import NotebookExecutor
+    from .documents.layer import DocumentLayer
+    from .mcp.tokens import McpTokens
 
 SYSTEM_USER_ID = f"{ID_PREFIX}::system"
 AVATAR_ROUTE = "api/ai-personas/avatars"
@@ -41,6 +44,7 @@ class RuntimeSettings(BaseModel):
     turn_idle_timeout: float = 600.0
     agent_idle_timeout: float = 900.0
     agent_start_timeout: float = 60.0
+    notebook_tools: bool = True
 
 
 @dataclass
@@ -54,6 +58,10 @@ class Runtime:
     serverapp: Any = None
     catalog: PersonaCatalog | None = None
     agents: AgentSupervisor | None = None
+    documents: DocumentLayer | None = None
+    executor: NotebookExecutor | None = None
+    mcp_tokens: McpTokens | None = None
+    mcp_url: str | None = None  # the notebook tools' endpoint, as agents on this machine reach it
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
 
     def persona_user(self, definition: PersonaDefinition) -> User:

@@ -43,9 +43,13 @@ async def _maybe_await(value: Any) -> Any:
 
 
 class FileAccess:
-    def __init__(self, root: Path, contents_manager: Any = None):
+    """Files for agents: the live document when someone has it open, else the ContentsManager."""
+
+    def __init__(self, root: Path, contents_manager: Any = None, documents: Any = None):
         self.root = root.resolve()
         self.contents = contents_manager
+        self.documents = documents
+        self.bases: dict[str, str] = {}  # what the agent last read of each file
 
     def relative(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
@@ -61,6 +65,7 @@ class FileAccess:
     ) -> str:
         target = self.resolve(path, cwd)
         text = await self._read_text(target)
+        self.bases[self.relative(target)] = text
         if line is not None or limit is not None:
             lines = text.splitlines(keepends=True)
             start = max(0, (line or 1) - 1)
@@ -71,6 +76,10 @@ class FileAccess:
         return text
 
     async def _read_text(self, target: Path) -> str:
+        if self.documents is not None:
+            live = await self.documents.live_text(self.relative(target))
+            if live is not None:
+                return live
         if not target.is_file():
             raise RequestError(-32002, f"{target}: no such file", {"uri": target.as_uri()})
         if self.contents is not None:
@@ -82,6 +91,16 @@ class FileAccess:
 
     async def write(self, path: str, content: str, cwd: Path | None = None) -> Path:
         target = self.resolve(path, cwd)
+        api_path = self.relative(target)
+        if self.documents is not None:
+            try:
+                written = await self.documents.write_live_text(api_path, content, self.bases.get(api_path))
+            except Exception as exc:  # e.g. not a valid notebook: the open one stays as it is
+                raise refused(path, str(exc)) from None
+            if written:  # into the open document: only the agent's changes, people's typing stays
+                self.bases[api_path] = content
+                return target
+        self.bases[api_path] = content
         if self.contents is not None:
             model = {"type": "file", "format": "text", "content": content}
             target.parent.mkdir(parents=True, exist_ok=True)

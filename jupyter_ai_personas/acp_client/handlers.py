@@ -94,13 +94,21 @@ class SessionRequests:
         entry = renderer.entry_for(tool_call)
         choices = [PermissionOption(option_id=o.option_id, name=o.name, kind=o.kind) for o in options]
         kind = entry.view.kind
-        policy = self.persona.policy_for(kind)
+        policy, note = self.persona.policy_for(kind), ""
+        notebook = self._open_notebook_written(entry.view)
+        if notebook is not None:
+            policy = "reject"
+            note = (
+                f"🛡️ Refused: `{notebook}` is open in JupyterLab and writing it as a file would replace "
+                "the live notebook (and anyone's unsaved edits). Agents change open notebooks with the "
+                "notebook tools."
+            )
         if policy in ("allow", "reject"):
             wanted = ("allow_once", "allow_always") if policy == "allow" else ("reject_once", "reject_always")
             option = next((c for k in wanted for c in choices if c.kind == k), None)
             if option is not None:
                 verb = "Allowed" if policy == "allow" else "Rejected"
-                entry.view.note = f"🤖 {verb} by the persona's policy ({kind}: {policy})"
+                entry.view.note = note or f"🤖 {verb} by the persona's policy ({kind}: {policy})"
                 renderer.show_tool_call(entry)
                 if policy == "allow":
                     self._approved.add(kind)
@@ -124,6 +132,27 @@ class SessionRequests:
         return RequestPermissionResponse(
             outcome=AllowedOutcome(outcome="selected", option_id=answer.option_id)
         )
+
+    def _open_notebook_written(self, view: Any) -> str | None:
+        """The open notebook an edit tool call would write as a file, if any."""
+        documents = self.files.documents
+        if view.kind != "edit" or documents is None or not documents.live:
+            return None
+        paths = [getattr(c, "path", None) for c in view.content] + list(view.locations)
+        raw = view.raw_input if isinstance(view.raw_input, dict) else {}
+        paths += [raw.get(k) for k in ("file_path", "notebook_path", "path") if isinstance(raw.get(k), str)]
+        if isinstance(raw.get("changes"), dict):
+            paths += list(raw["changes"])
+        for path in paths:
+            if not path or not str(path).endswith(".ipynb"):
+                continue
+            try:
+                api_path = self.files.relative(self.files.resolve(str(path), self.cwd))
+            except Exception:
+                continue
+            if documents.is_open(api_path):
+                return api_path
+        return None
 
     async def _allowed(
         self, kind: str, title: str, content: list[Any] | None = None, raw_input: Any = None

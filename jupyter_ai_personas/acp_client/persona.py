@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from acp import RequestError, resource_link_block, text_block
 from jupyterlab_chat.models import FileAttachment, Message, NotebookAttachment
 
+from ..mcp.tokens import McpCaller
 from ..persona import BasePersona, PersonaContext
 from ..specs import PersonaSpec
 from .launch import AgentLaunch, make_launch, spec_launch
@@ -31,6 +32,12 @@ if TYPE_CHECKING:
     from ..definitions import PersonaDefinition
     from ..runtime import Runtime
 
+NOTEBOOK_GUIDANCE = (
+    "Notebooks (.ipynb) may be open in JupyterLab, where people see and edit them live. Read and "
+    "change notebooks only with the `jupyter` MCP tools (read_notebook, insert_cell, edit_cell, "
+    "execute_cell, insert_and_execute_cell, ...), addressing cells by id; never write or patch "
+    ".ipynb files with file tools: such writes to an open notebook are refused."
+)
 HISTORY_MESSAGES = 30
 HISTORY_CHARS = 2000
 
@@ -83,7 +90,21 @@ class BaseAcpPersona(BasePersona):
     # -- what the spec decides -----------------------------------------------------------
     def setup(self) -> SessionSetup:
         source_path = self.definition.source.path
-        return setup_from_spec(self.spec, self.instructions, source_path.parent if source_path else None)
+        instructions = self.instructions
+        if self.runtime.settings.notebook_tools and self.runtime.mcp_url:
+            instructions = (instructions + "\n\n" + NOTEBOOK_GUIDANCE).strip()
+        return setup_from_spec(self.spec, instructions, source_path.parent if source_path else None)
+
+    def mcp_caller(self) -> McpCaller:
+        """Who the notebook tools see: this persona, shown in the notebooks it edits."""
+        user = self.user
+        return McpCaller(
+            username=user.username,
+            name=self.name,
+            color=user.color,
+            avatar_url=user.avatar_url,
+            chat_path=self.context.chat_path,
+        )
 
     def policy_for(self, kind: str) -> str:
         rules: dict[str, str] = dict(self.permission_policy)

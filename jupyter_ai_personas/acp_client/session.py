@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 import time
 from typing import TYPE_CHECKING, Any
 
-from acp.schema import PromptResponse
+from acp.schema import EnvVariable, HttpHeader, HttpMcpServer, McpServerStdio, PromptResponse
 
+from ..mcp.bridge import TOKEN_VARIABLE
 from .files import FileAccess
 from .handlers import SessionRequests
 from .process import AgentProcess
@@ -22,6 +24,9 @@ from .setup import SessionSetup, pick_option, skills_plugin
 
 if TYPE_CHECKING:
     from .persona import BaseAcpPersona
+
+
+JUPYTER_MCP_NAME = "jupyter"
 
 
 class AgentGone(RuntimeError):
@@ -40,7 +45,7 @@ class AgentSession(SessionRequests):
         self.supervisor = runtime.agents
         self.cwd = runtime.chat_dir(persona.context.chat_path)
         contents = getattr(runtime.serverapp, "contents_manager", None)
-        super().__init__(FileAccess(runtime.root_dir, contents), runtime.root_dir)
+        super().__init__(FileAccess(runtime.root_dir, contents, runtime.documents), runtime.root_dir)
         self.process: AgentProcess | None = None
         self.session_id: str | None = None
         self.renderer: TurnRenderer | None = None
@@ -52,6 +57,7 @@ class AgentSession(SessionRequests):
         self.modes: list[tuple[str, str]] = []
         self.config_options: list[Any] = []
         self.last_activity = time.monotonic()
+        self.mcp_token: str | None = None
 
     # -- facts -------------------------------------------------------------------------
     @property
@@ -95,17 +101,46 @@ class AgentSession(SessionRequests):
         meta: dict[str, Any] = {}
         if setup.instructions:
             meta["systemPrompt"] = {"append": setup.instructions}
+        options: dict[str, Any] = {}
         plugin = skills_plugin(setup.skills)
         if plugin is not None:
-            meta["claudeCode"] = {"options": {"plugins": [{"type": "local", "path": str(plugin)}]}}
+            options["plugins"] = [{"type": "local", "path": str(plugin)}]
+        if self._jupyter_tools_url() is not None:
+            # NotebookEdit would rewrite the .ipynb behind the live notebook: use the MCP tools
+            options["disallowedTools"] = ["NotebookEdit"]
+        if options:
+            meta["claudeCode"] = {"options": options}
         return meta
+
+    def _jupyter_tools_url(self) -> str | None:
+        runtime = self.persona.runtime
+        if not runtime.settings.notebook_tools or runtime.mcp_url is None or runtime.mcp_tokens is None:
+            return None
+        return runtime.mcp_url
+
+    def _mcp_servers(self, setup: SessionSetup) -> list[Any]:
+        """The spec's MCP servers, and the notebook tools of this Jupyter server."""
+        servers = setup.acp_mcp_servers()
+        url = self._jupyter_tools_url()
+        if url is None or self.process is None:
+            return servers
+        if self.mcp_token is None:
+            self.mcp_token = self.persona.runtime.mcp_tokens.mint(self.persona.mcp_caller())  # type: ignore[union-attr]
+        if self.process.capability("mcp_capabilities", "http"):
+            header = HttpHeader(name="Authorization", value=f"Bearer {self.mcp_token}")
+            servers.append(HttpMcpServer(type="http", name=JUPYTER_MCP_NAME, url=url, headers=[header]))
+        else:  # the agent starts MCP servers as programs: a bridge to the endpoint
+            env = [EnvVariable(name=TOKEN_VARIABLE, value=self.mcp_token)]
+            args = ["-m", "jupyter_ai_personas.mcp.bridge", url]
+            servers.append(McpServerStdio(name=JUPYTER_MCP_NAME, command=sys.executable, args=args, env=env))
+        return servers
 
     async def _open(self, setup: SessionSetup) -> None:
         stored = self.persona.stored_session()
         if stored and await self._resume(stored, setup):
             return
         response = await self.connection.new_session(
-            cwd=str(self.cwd), mcp_servers=setup.acp_mcp_servers(), **self._meta(setup)
+            cwd=str(self.cwd), mcp_servers=self._mcp_servers(setup), **self._meta(setup)
         )
         self._bind(response.session_id, response)
         self.persona.store_session(response.session_id)
@@ -120,7 +155,7 @@ class AgentSession(SessionRequests):
     async def _resume(self, session_id: str, setup: SessionSetup) -> bool:
         """Continue a stored session with `session/resume` or `session/load` (replay dropped)."""
         assert self.process is not None
-        meta, servers = self._meta(setup), setup.acp_mcp_servers()
+        meta, servers = self._meta(setup), self._mcp_servers(setup)
         attempts = []
         if self.process.capability("session_capabilities", "resume") is not None:
             attempts.append(("resume", self.connection.resume_session))
@@ -262,6 +297,9 @@ class AgentSession(SessionRequests):
     async def close(self) -> None:
         """The persona leaves the chat: free the session in the agent (the id stays stored)."""
         self.close_terminals()
+        if self.persona.runtime.mcp_tokens is not None:
+            self.persona.runtime.mcp_tokens.revoke(self.mcp_token)
+        self.mcp_token = None
         process, session_id = self.process, self.session_id
         self._unbind()
         if process is not None and process.alive and session_id is not None:

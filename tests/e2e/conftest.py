@@ -44,6 +44,15 @@ async def fake_model() -> AsyncIterator[FakeModel]:
     await model.stop()
 
 
+@pytest.fixture(autouse=True)
+def fresh_script(request: pytest.FixtureRequest) -> None:
+    """Each test scripts its own model turns: nothing is left over from the last one."""
+    if "fake_model" in request.fixturenames:
+        model = request.getfixturevalue("fake_model")
+        for queue in model.turns.values():
+            queue.clear()
+
+
 def agents_env(home: Path, model: FakeModel) -> dict[str, str]:
     """What a person with Claude and Codex configured would have, pointed at the fake model."""
     if not (AGENTS_BIN / "claude-agent-acp").exists() or not (AGENTS_BIN / "codex-acp").exists():

@@ -5,6 +5,8 @@ Each test scripts what the fake model answers, then acts as a person in the chat
 
 from __future__ import annotations
 
+import asyncio
+import json
 from dataclasses import dataclass
 
 import pytest
@@ -131,3 +133,72 @@ async def test_a_markdown_persona_gives_the_agent_its_instructions_and_skills(
     request = str(fake_model.model_requests(agent.protocol)[-1]["body"])
     assert "XYZZY-INSTRUCTIONS: answer in haiku." in request
     assert "FROBNICATE-PLOTS" in request
+
+
+def notebook_tool_call(agent: Agent, tool: str, arguments: dict) -> Turn:
+    if agent.protocol == "anthropic":
+        return Turn(tool=f"mcp__jupyter__{tool}", tool_input=arguments)
+    return Turn(function=tool, namespace="mcp__jupyter", arguments=arguments)
+
+
+async def test_the_agent_runs_a_cell_in_the_live_notebook(agents_server, fake_model, agent, chat_path):
+    from tests.integration.test_notebooks import make_notebook
+    from tests.support.notebook_client import NotebookClient
+
+    name = f"live-{agent.persona.lower()}.ipynb"
+    make_notebook(agents_server.root_dir, name, ["data = [3, 4, 5]"])
+    call = notebook_tool_call(
+        agent, "insert_and_execute_cell", {"path": name, "source": "print(sum([3, 4, 5]) * 3.5)"}
+    )
+    fake_model.queue(agent.protocol, call, Turn(text="The total is in the notebook."))
+    async with NotebookClient(agents_server, name) as person, ChatClient(agents_server, chat_path) as chat:
+        chat.send(f"@{agent.persona} add a cell with the total and run it")
+        request = await chat.wait_for_text(agent.persona, "Waiting for your answer", timeout=60)
+        assert "insert_and_execute_cell" in request or "jupyter" in request
+        chat.send("/allow")
+        await chat.wait_for_text(agent.persona, "The total is in the notebook.", timeout=120)
+
+        def new_cell_output() -> str:
+            cells = person.cells()
+            outputs = cells[-1].get("outputs", []) if len(cells) == 2 else []
+            return "".join(o.get("text", "") for o in outputs)
+
+        assert await person.wait_for(new_cell_output, what="the output in the live notebook") == "42.0\n"
+        assert person.ids()[0] == "cell1"
+    tool_result = str(fake_model.model_requests(agent.protocol)[-1]["body"])
+    assert "42.0" in tool_result  # the agent got the output back
+
+
+async def test_the_agent_cannot_overwrite_the_open_notebook_with_its_file_tools(
+    agents_server, fake_model, agent, chat_path
+):
+    from tests.integration.test_notebooks import make_notebook
+    from tests.support.notebook_client import NotebookClient
+
+    name = f"guarded-{agent.persona.lower()}.ipynb"
+    path = make_notebook(agents_server.root_dir, name, ["keep = 1"])
+    replacement = '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
+    if agent.protocol == "anthropic":
+        turns = [
+            Turn(tool="Read", tool_input={"file_path": str(path)}),
+            Turn(tool="Write", tool_input={"file_path": str(path), "content": replacement}),
+            Turn(text="I could not write the notebook file."),
+        ]
+    else:
+        # codex ends its turn when a patch is refused
+        turns = [Turn(patch=f"*** Begin Patch\n*** Add File: {name}\n+{replacement}\n*** End Patch\n")]
+    fake_model.queue(agent.protocol, *turns)
+    async with NotebookClient(agents_server, name) as person, ChatClient(agents_server, chat_path) as chat:
+        person.type_into("cell1", "# a person's note\n")
+        chat.send(f"@{agent.persona} empty that notebook")
+        await chat.wait_for(
+            lambda: any("is open in JupyterLab" in b for b in chat.bodies_from(agent.persona)),
+            timeout=60,
+            what="the write to be refused",
+        )
+        await chat.wait_for(lambda: agent.persona not in chat.writers(), timeout=60)
+        await asyncio.sleep(1.5)
+        assert person.ids() == ["cell1"]
+        assert person.cell("cell1")["source"] == "# a person's note\nkeep = 1"
+    saved = json.loads(path.read_text())
+    assert [c["id"] for c in saved["cells"]] == ["cell1"]

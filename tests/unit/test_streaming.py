@@ -66,3 +66,12 @@ def test_stopped_suffix_and_close_without_text():
         assert ychat.get_messages()[0].body == "partial\n\nstopped"
 
     asyncio.run(run())
+
+
+def test_rebase_keeps_what_a_person_typed_meanwhile():
+    from jupyter_ai_personas.documents.text_edits import rebase
+
+    base, new = "a = 1\nb = 2\n", "a = 1\nb = 3\nc = 4\n"
+    assert rebase(base, "# note\na = 1\nb = 2\n", new) == "# note\na = 1\nb = 3\nc = 4\n"
+    assert rebase(base, base, new) == new
+    assert rebase("x y z", "x Y! z", "x y z w") == "x Y! z w"

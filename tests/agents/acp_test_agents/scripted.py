@@ -56,6 +56,7 @@ from acp.schema import (
     Implementation,
     InitializeResponse,
     LoadSessionResponse,
+    McpCapabilities,
     NewSessionResponse,
     PermissionOption,
     PromptResponse,
@@ -78,8 +79,10 @@ MODES = ("ask", "code")
 
 
 class Session:
-    def __init__(self, session_id: str, cwd: str, meta: dict[str, Any], mcp: list[str]):
-        self.id, self.cwd, self.meta, self.mcp = session_id, cwd, meta, mcp
+    def __init__(self, session_id: str, cwd: str, meta: dict[str, Any], mcp: list[Any]):
+        self.id, self.cwd, self.meta = session_id, cwd, meta
+        self.servers = mcp
+        self.mcp = [server.name for server in mcp]
         self.prompts: list[str] = []
         self.answers: list[str] = []
         self.model, self.mode = MODELS[0], MODES[0]
@@ -142,6 +145,7 @@ class ScriptedAgent:
             protocol_version=acp.PROTOCOL_VERSION,
             agent_capabilities=AgentCapabilities(
                 load_session=True,
+                mcp_capabilities=McpCapabilities(http=os.environ.get("SCRIPTED_AGENT_MCP", "http") == "http"),
                 session_capabilities=SessionCapabilities(
                     resume=SessionResumeCapabilities(), close=SessionCloseCapabilities()
                 ),
@@ -173,7 +177,7 @@ class ScriptedAgent:
     async def new_session(
         self, cwd: str, mcp_servers: list[Any] | None = None, **kwargs: Any
     ) -> NewSessionResponse:
-        session = Session(uuid.uuid4().hex, cwd, kwargs, [s.name for s in mcp_servers or []])
+        session = Session(uuid.uuid4().hex, cwd, kwargs, list(mcp_servers or []))
         session.save()
         self._open(session)
         return NewSessionResponse(
@@ -183,7 +187,7 @@ class ScriptedAgent:
     async def load_session(
         self, cwd: str, session_id: str, mcp_servers: list[Any] | None = None, **kwargs: Any
     ) -> LoadSessionResponse:
-        session = Session.restore(session_id, cwd, kwargs, [s.name for s in mcp_servers or []])
+        session = Session.restore(session_id, cwd, kwargs, list(mcp_servers or []))
         for prompt, answer in zip(session.prompts, session.answers, strict=False):
             await self.conn.session_update(session_id, update_user_message_text(prompt))
             await self.conn.session_update(session_id, update_agent_message_text(answer))
@@ -193,7 +197,7 @@ class ScriptedAgent:
     async def resume_session(
         self, session_id: str, cwd: str, mcp_servers: list[Any] | None = None, **kwargs: Any
     ) -> ResumeSessionResponse:
-        session = Session.restore(session_id, cwd, kwargs, [s.name for s in mcp_servers or []])
+        session = Session.restore(session_id, cwd, kwargs, list(mcp_servers or []))
         self._open(session)
         return ResumeSessionResponse(modes=_modes(session), config_options=_options(session))
 
@@ -352,6 +356,7 @@ class Script:
 
     async def do_write(self, rest: str, text: str) -> str:
         raw, _, content = rest.partition(" ")
+        content = content.replace("\\n", "\n")  # one prompt line: "\n" stands for a new line
         path = self.path(raw)
         old = Path(path).read_text() if Path(path).is_file() else None
         tool_id = f"write-{uuid.uuid4().hex[:6]}"
@@ -461,6 +466,66 @@ class Script:
 
     async def do_prompt(self, rest: str, text: str) -> None:
         await self.reply.say("PROMPT<<" + text + ">>")
+
+    def jupyter_tools(self) -> tuple[str, str]:
+        """(endpoint URL, bearer token) of the Jupyter server's notebook tools, as given."""
+        for server in self.session.servers:
+            if server.name != "jupyter":
+                continue
+            if getattr(server, "url", None):
+                token = next(h.value for h in server.headers if h.name == "Authorization").split(" ", 1)[1]
+                return server.url, token
+            token = next(e.value for e in server.env if e.name == "JUPYTER_AI_PERSONAS_MCP_TOKEN")
+            return server.args[-1], token
+        raise LookupError("no jupyter MCP server in this session")
+
+    async def do_mcptoken(self, rest: str, text: str) -> None:
+        url, token = self.jupyter_tools()
+        await self.reply.say(f"mcp_url={url} mcp_token={token}")
+
+    async def do_mcp(self, rest: str, text: str) -> str:
+        """mcp TOOL {json arguments}: ask permission, then call a notebook tool over HTTP."""
+        import urllib.error
+        import urllib.request
+
+        tool, _, raw = rest.partition(" ")
+        arguments = json.loads(raw or "{}")
+        tool_id = f"mcp-{uuid.uuid4().hex[:6]}"
+        answer = await self._ask(tool_id, f"jupyter/{tool}", "other", raw_input={"tool": tool, **arguments})
+        if answer != "allowed":
+            await self.update(update_tool_call(tool_id, status="failed"))
+            await self.reply.say(f"I was not allowed to call {tool}.")
+            return "cancelled" if answer == "cancelled" else "end_turn"
+        url, token = self.jupyter_tools()
+        body = json.dumps(
+            {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "tools/call",
+                "params": {"name": tool, "arguments": arguments},
+            }
+        ).encode()
+        request = urllib.request.Request(
+            url,
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        )
+
+        def call() -> dict[str, Any]:
+            with urllib.request.urlopen(request, timeout=600) as response:
+                return json.loads(response.read())
+
+        try:
+            result = (await asyncio.get_running_loop().run_in_executor(None, call))["result"]
+        except urllib.error.HTTPError as exc:
+            await self.update(update_tool_call(tool_id, status="failed"))
+            await self.reply.say(f"{tool} refused: HTTP {exc.code}")
+            return "end_turn"
+        text_out = "\n".join(c.get("text", "") for c in result["content"] if c["type"] == "text")
+        await self.update(update_tool_call(tool_id, status="failed" if result["isError"] else "completed"))
+        await self.reply.say(f"{tool}: {text_out}")
+        return "end_turn"
 
     async def do_count(self, rest: str, text: str) -> None:
         await self.reply.say(f"count={len(self.session.prompts)}")

@@ -1,0 +1,304 @@
+"""Headless execution: run a notebook's cells in its kernel with no browser open.
+
+The kernel is the one of the notebook's existing session (so the person's variables are
+there), otherwise a new session is started. Outputs and the execution count are written
+into the live cell as they arrive; the agent gets them back truncated to a bound, while
+the notebook keeps them whole (up to `max_output_bytes`, past which they are cut with a
+note: a runaway cell must not flood every open browser).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from typing import Any, Literal
+
+from pycrdt import Map, Text
+from pydantic import BaseModel
+
+from .layer import DocumentLayer
+from .notebook import NotebookError, find_cell, output_images, output_text, youtputs
+
+FLUSH_SECONDS = 0.05
+Status = Literal["ok", "error", "timeout", "kernel_died", "too_large"]
+
+
+class ExecutionResult(BaseModel):
+    status: Status
+    cell_id: str | None = None
+    execution_count: int | None = None
+    outputs: list[dict[str, Any]] = []
+    message: str = ""
+
+    def summary(self, limit: int) -> str:
+        parts = [o for o in (output_text(output, limit) for output in self.outputs) if o]
+        text = "\n".join(parts)
+        if len(text) > limit:
+            text = (
+                text[: limit // 2]
+                + f"\n… ({len(text) - limit} characters left out) …\n"
+                + text[-limit // 2 :]
+            )
+        head = f"status: {self.status}" + (
+            f" (execution count {self.execution_count})" if self.execution_count else ""
+        )
+        return "\n".join(p for p in (head, self.message, text) if p)
+
+    def images(self, at_most: int = 3) -> list[tuple[str, str]]:
+        return output_images(self.outputs)[:at_most]
+
+
+class OutputSink:
+    """Collects a cell's outputs and writes them into the live cell, a batch at a time."""
+
+    def __init__(self, layer: DocumentLayer, api_path: str, cell_id: str | None, max_bytes: int):
+        self.layer, self.api_path, self.cell_id, self.max_bytes = layer, api_path, cell_id, max_bytes
+        self.outputs: list[dict[str, Any]] = []
+        self.pending: list[dict[str, Any]] = []
+        self.size = 0
+        self.too_large = False
+        self._flush_task: asyncio.Task[None] | None = None
+
+    def add(self, output: dict[str, Any]) -> None:
+        if self.too_large:
+            return
+        size = len(json.dumps(output))
+        if self.size + size > self.max_bytes:
+            self.too_large = True
+            output = {
+                "output_type": "stream",
+                "name": "stderr",
+                "text": f"\n[output cut: more than {self.max_bytes / 1e6:g} MB]\n",
+            }
+        self.size += size
+        if output.get("output_type") == "stream" and self.outputs and _same_stream(self.outputs[-1], output):
+            self.outputs[-1] = {**self.outputs[-1], "text": self.outputs[-1]["text"] + output["text"]}
+        else:
+            self.outputs.append(output)
+        self.pending.append(output)
+        if self.cell_id is not None and self.layer.live and self._flush_task is None:
+            self._flush_task = asyncio.get_running_loop().create_task(self._flush_later())
+
+    def clear(self) -> None:
+        self.outputs.clear()
+        self.pending.append({"output_type": "__clear__"})
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(FLUSH_SECONDS)
+        self._flush_task = None
+        await self.flush()
+
+    async def flush(self, *, execution_count: int | None = None, done: bool = False) -> None:
+        if self.cell_id is None or (not self.pending and not done):
+            return
+        batch, self.pending = self.pending, []
+        async with self.layer.notebook(self.api_path) as notebook:
+            try:
+                ycell = notebook.ycells[find_cell(notebook, self.cell_id)]
+            except NotebookError:
+                return  # the cell was deleted meanwhile: nothing to show
+            with notebook.ydoc.transaction():
+                outputs = youtputs(ycell)
+                for output in batch:
+                    _append(outputs, output)
+                if done:
+                    ycell["execution_state"] = "idle"
+                    if execution_count is not None:
+                        ycell["execution_count"] = execution_count
+
+
+def _same_stream(last: dict[str, Any], output: dict[str, Any]) -> bool:
+    return last.get("output_type") == "stream" and last.get("name") == output.get("name")
+
+
+def _append(youts: Any, output: dict[str, Any]) -> None:
+    if output["output_type"] == "__clear__":
+        youts.clear()
+        return
+    if output["output_type"] == "stream" and len(youts) and _same_stream(youts[len(youts) - 1], output):
+        text = youts[len(youts) - 1].get("text")
+        if isinstance(text, Text):
+            text += output["text"]
+            return
+    item = dict(output)
+    if item["output_type"] == "stream":
+        item["text"] = Text(item["text"])
+    youts.append(Map(item))
+
+
+def to_output(message: dict[str, Any]) -> dict[str, Any] | None:
+    """An nbformat output from a kernel iopub message (None for other messages)."""
+    kind, content = message["header"]["msg_type"], message["content"]
+    if kind == "stream":
+        return {"output_type": "stream", "name": content["name"], "text": content["text"]}
+    if kind in ("display_data", "execute_result"):
+        output = {
+            "output_type": kind,
+            "data": content.get("data", {}),
+            "metadata": content.get("metadata", {}),
+        }
+        if kind == "execute_result":
+            output["execution_count"] = content.get("execution_count")
+        return output
+    if kind == "error":
+        return {
+            "output_type": "error",
+            "ename": content["ename"],
+            "evalue": content["evalue"],
+            "traceback": content.get("traceback", []),
+        }
+    return None
+
+
+class NotebookExecutor:
+    def __init__(
+        self, serverapp: Any, layer: DocumentLayer, log: logging.Logger, *, max_output_bytes: int = 10_000_000
+    ):
+        self.serverapp = serverapp
+        self.layer = layer
+        self.log = log
+        self.max_output_bytes = max_output_bytes
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    # -- kernels -----------------------------------------------------------------------
+    async def kernel_id(self, api_path: str, *, start: bool = True) -> str | None:
+        """The kernel of the notebook's session; a new session when it has none."""
+        sessions = self.serverapp.session_manager
+        for session in await sessions.list_sessions():
+            if session.get("path") == api_path and session.get("kernel"):
+                return session["kernel"]["id"]
+        if not start:
+            return None
+        async with self.layer.notebook(api_path) as notebook:
+            kernel_name = ((notebook.get().get("metadata") or {}).get("kernelspec") or {}).get("name") or None
+        model = await sessions.create_session(
+            path=api_path, name=api_path.rsplit("/", 1)[-1], type="notebook", kernel_name=kernel_name
+        )
+        return model["kernel"]["id"]
+
+    def kernels(self) -> list[dict[str, Any]]:
+        manager = self.serverapp.kernel_manager
+        return [dict(model) for model in manager.list_kernels()]
+
+    async def restart(self, api_path: str) -> str:
+        kernel_id = await self.kernel_id(api_path, start=False)
+        if kernel_id is None:
+            raise NotebookError(f"{api_path} has no running kernel")
+        await self.serverapp.kernel_manager.restart_kernel(kernel_id)
+        return kernel_id
+
+    # -- running -----------------------------------------------------------------------
+    async def run_cell(self, api_path: str, cell_id: str, timeout: float) -> ExecutionResult:
+        async with self.layer.notebook(api_path) as notebook:
+            index = find_cell(notebook, cell_id)
+            ycell = notebook.ycells[index]
+            if ycell.get("cell_type") != "code":
+                return ExecutionResult(
+                    status="ok", cell_id=cell_id, message="not a code cell: nothing to run"
+                )
+            code = str(ycell.get("source", ""))
+            with notebook.ydoc.transaction():
+                youtputs(ycell).clear()
+                ycell["execution_count"] = None
+                ycell["execution_state"] = "busy"
+        sink = OutputSink(self.layer, api_path, cell_id, self.max_output_bytes)
+        result = await self._run(api_path, code, timeout, sink)
+        if not self.layer.live:  # the disk layer writes once, at the end
+            sink.pending = list(sink.outputs)
+        await sink.flush(execution_count=result.execution_count, done=True)
+        return result.model_copy(update={"cell_id": cell_id})
+
+    async def run_code(self, api_path: str, code: str, timeout: float) -> ExecutionResult:
+        """Run code in the notebook's kernel without a cell (nothing is written to the notebook)."""
+        return await self._run(
+            api_path, code, timeout, OutputSink(self.layer, api_path, None, self.max_output_bytes)
+        )
+
+    async def _run(self, api_path: str, code: str, timeout: float, sink: OutputSink) -> ExecutionResult:
+        kernel_id = await self.kernel_id(api_path)
+        assert kernel_id is not None
+        lock = self._locks.setdefault(kernel_id, asyncio.Lock())
+        async with lock:  # one agent execution at a time per kernel
+            manager = self.serverapp.kernel_manager.get_kernel(kernel_id)
+            client = await self._ready_client(kernel_id, manager)
+            try:
+                return await self._execute(manager, client, code, timeout, sink)
+            finally:
+                client.stop_channels()
+
+    async def _ready_client(self, kernel_id: str, manager: Any) -> Any:
+        """A client of a kernel that answers; a kernel that died (and is not restarting) is restarted."""
+        for attempt in range(3):
+            client = manager.client()
+            client.start_channels()
+            try:
+                await client.wait_for_ready(timeout=60)
+                return client
+            except RuntimeError:  # "Kernel died before replying": it is dead or restarting
+                client.stop_channels()
+                await asyncio.sleep(1.0 + attempt)
+                if not await _alive(manager):
+                    await self.serverapp.kernel_manager.restart_kernel(kernel_id)
+        raise NotebookError("the notebook's kernel does not start; restart it (or check its kernelspec)")
+
+    async def _execute(
+        self, manager: Any, client: Any, code: str, timeout: float, sink: OutputSink
+    ) -> ExecutionResult:
+        def hook(message: dict[str, Any]) -> None:
+            if message["header"]["msg_type"] == "clear_output":
+                sink.clear()
+            elif (output := to_output(message)) is not None:
+                sink.add(output)
+
+        execution = asyncio.ensure_future(
+            client.execute_interactive(
+                code, output_hook=hook, timeout=timeout, allow_stdin=False, stop_on_error=False
+            )
+        )
+        watchdog = asyncio.ensure_future(_wait_for_death(manager))
+        try:
+            done, _ = await asyncio.wait({execution, watchdog}, return_when=asyncio.FIRST_COMPLETED)
+            if watchdog in done:
+                execution.cancel()
+                return ExecutionResult(
+                    status="kernel_died",
+                    outputs=sink.outputs,
+                    message="the kernel died while running the code",
+                )
+            try:
+                reply = execution.result()
+            except TimeoutError:
+                with contextlib.suppress(Exception):
+                    await manager.interrupt_kernel()
+                return ExecutionResult(
+                    status="timeout",
+                    outputs=sink.outputs,
+                    message=f"still running after {timeout:g} s: the kernel was interrupted",
+                )
+        finally:
+            watchdog.cancel()
+        content = reply.get("content", {})
+        status: Status = (
+            "too_large" if sink.too_large else ("error" if content.get("status") == "error" else "ok")
+        )
+        message = (
+            f"the output passed {self.max_output_bytes / 1e6:g} MB and was cut" if sink.too_large else ""
+        )
+        return ExecutionResult(
+            status=status,
+            execution_count=content.get("execution_count"),
+            outputs=sink.outputs,
+            message=message,
+        )
+
+
+async def _alive(manager: Any) -> bool:
+    alive = manager.is_alive()
+    return bool(await alive) if asyncio.iscoroutine(alive) else bool(alive)
+
+
+async def _wait_for_death(manager: Any) -> None:
+    while await _alive(manager):
+        await asyncio.sleep(0.5)
