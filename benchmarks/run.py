@@ -35,6 +35,11 @@ SECTIONS: dict[str, tuple[str, str]] = {
         "Latency from a person's mention to the first visible reply chunk, and many chats "
         "addressing one agent process at once.",
     ),
+    "notebooks": (
+        "Live notebooks",
+        "An agent's notebook edits through the MCP tools, seen by a person's client, and the cost "
+        "of running cells headless.",
+    ),
 }
 
 

@@ -185,5 +185,7 @@ class PersonasExtension(ExtensionApp):
         if self.runtime.agents is not None:
             await self.runtime.agents.shutdown()
         await self.router.stop()
+        if self.runtime.executor is not None:
+            self.runtime.executor.close()
         if self.runtime.documents is not None:
             await self.runtime.documents.close()
