@@ -11,11 +11,15 @@ WORKSPACE := .demo-workspace
 E2E := .e2e
 E2E_AGENTS := @zed-industries/claude-agent-acp@0.23.1 @zed-industries/codex-acp@0.16.0
 
-.PHONY: lab test bench install test-setup clean
+.PHONY: lab test bench install test-setup clean screenshots
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+FRONTEND := package.json package-lock.json tsconfig.json $(wildcard src/*) $(wildcard style/*)
+
+# The package build (hatch-jupyter-builder) also builds the JupyterLab extension with npm.
+$(STAMP): pyproject.toml $(FRONTEND)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	rm -rf jupyter_ai_personas/labextension
 	$(BIN)/pip install --quiet -e ".[lab,test]"
 	touch $(STAMP)
 
@@ -37,12 +41,17 @@ $(E2E)/.installed:
 	touch $@
 
 test-setup: $(STAMP) $(TEST_SITE)/.installed $(E2E)/.installed
+	./scripts/ensure-chromium.sh
 
 test: test-setup
 	$(BIN)/python -m pytest tests -q
 
 bench: test-setup
 	$(BIN)/python -m benchmarks.run
+
+# Refresh the screenshots in docs/ from the browser tests.
+screenshots: test-setup
+	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser -q
 
 lab: $(STAMP)
 	@test -d $(WORKSPACE) || cp -r demo $(WORKSPACE)

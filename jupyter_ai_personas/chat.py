@@ -28,6 +28,10 @@ from .streaming import split_point
 
 log = logging.getLogger(__name__)
 STATE_KEY = "jupyter_ai_personas"
+# Rich persona messages (tool calls, plans, permission requests) carry their structured form
+# under this MIME type, which the frontend extension renders; `text/markdown` is the fallback
+# plain jupyterlab-chat shows.
+RICH_MIME = "application/vnd.jupyter-ai-personas.v1+json"
 
 
 class ChatWriter:
@@ -103,6 +107,22 @@ class ChatWriter:
                 if ymessage.get(key) != value:
                     ymessage[key] = value
         return True
+
+    def rich(self, body: str, structured: dict[str, Any]) -> dict[str, Any]:
+        """The fields of a rich message: markdown body, structured metadata and mime model."""
+        data = {**structured, "chat_id": self.ychat.get_metadata().get("id")}
+        return {
+            "body": body,
+            "metadata": {STATE_KEY: structured},
+            "mime_model": {"data": {RICH_MIME: data, "text/markdown": body}},
+        }
+
+    def post_rich(self, sender: str, body: str, structured: dict[str, Any]) -> str:
+        fields = self.rich(body, structured)
+        return self.post(sender, body, metadata=fields["metadata"], mime_model=fields["mime_model"])
+
+    def update_rich(self, message_id: str, body: str, structured: dict[str, Any]) -> bool:
+        return self.update(message_id, **self.rich(body, structured))
 
     def get(self, message_id: str) -> Message | None:
         ymessage = self._find(message_id)

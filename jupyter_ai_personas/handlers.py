@@ -25,14 +25,19 @@ if TYPE_CHECKING:
     from .runtime import Runtime
 
 
-class PermissionAnswerBody(BaseModel):
-    chat: str = Field(min_length=1, description="the chat's path")
+class ChatBody(BaseModel):
+    """A chat, by path or by id (the id stays when the file is renamed)."""
+
+    chat: str | None = Field(None, min_length=1, description="the chat's path")
+    chat_id: str | None = Field(None, min_length=1)
+
+
+class PermissionAnswerBody(ChatBody):
     request: int = Field(ge=1)
     option_id: str = Field(min_length=1)
 
 
-class StopBody(BaseModel):
-    chat: str = Field(min_length=1)
+class StopBody(ChatBody):
     persona: str | None = None  # id or name; all replies to the caller when absent
 
 
@@ -51,10 +56,15 @@ class PersonasAPIHandler(APIHandler):
         except (ValueError, ValidationError) as exc:
             raise web.HTTPError(400, f"invalid request body: {exc}") from exc
 
-    def chat_session(self, path: str) -> ChatSession:
-        session = self.router.session_for_path(path.lstrip("/"))
+    def chat_session(self, path: str | None = None, chat_id: str | None = None) -> ChatSession:
+        if chat_id:
+            session = self.router.sessions.get(chat_id)
+        elif path:
+            session = self.router.session_for_path(path.lstrip("/"))
+        else:
+            raise web.HTTPError(400, "say which chat: `chat` (its path) or `chat_id`")
         if session is None:
-            raise web.HTTPError(404, f"no open chat at {path}")
+            raise web.HTTPError(404, f"no open chat {chat_id or path}")
         return session
 
     def person(self) -> tuple[str, str]:
@@ -67,7 +77,7 @@ class PermissionsHandler(PersonasAPIHandler):
     @web.authenticated
     async def post(self) -> None:
         body = self.parse(PermissionAnswerBody)
-        session = self.chat_session(body.chat)
+        session = self.chat_session(body.chat, body.chat_id)
         _, name = self.person()
         try:
             answer = session.permissions.answer(body.request, body.option_id, by=name)
@@ -80,7 +90,7 @@ class StopHandler(PersonasAPIHandler):
     @web.authenticated
     async def post(self) -> None:
         body = self.parse(StopBody)
-        session = self.chat_session(body.chat)
+        session = self.chat_session(body.chat, body.chat_id)
         username, _ = self.person()
         manager = session.manager
         if body.persona:
@@ -97,7 +107,8 @@ class PersonasHandler(PersonasAPIHandler):
     @web.authenticated
     async def get(self) -> None:
         path = self.get_query_argument("chat", "")
-        session = self.chat_session(path) if path else None
+        chat_id = self.get_query_argument("chat_id", "")
+        session = self.chat_session(path, chat_id) if path or chat_id else None
         if session is None:
             catalog = self.runtime.catalog
             assert catalog is not None

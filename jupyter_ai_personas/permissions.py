@@ -62,11 +62,12 @@ class MessageView:
 
     def show(self, state: dict[str, Any], status_line: str) -> None:
         body = f"{self.description}\n\n{status_line}"
-        metadata = {METADATA_KEY: {"kind": "permission", "permission": state}}
+        structured = {"kind": "permission", "persona": self.sender, "description": self.description,
+                      "permission": state}
         if self.message_id is None:
-            self.message_id = self.writer.post(self.sender, body, metadata=metadata)
+            self.message_id = self.writer.post_rich(self.sender, body, structured)
         else:
-            self.writer.update(self.message_id, body=body, metadata=metadata)
+            self.writer.update_rich(self.message_id, body, structured)
 
 
 @dataclass
@@ -216,9 +217,7 @@ class PermissionBroker:
             line = "⌛ Expired: the server restarted before an answer"
             state.update(status="expired", answer={"line": line, "at": time.time()})
             body = (message.body or "").rsplit("\n\n", 1)[0] + "\n\n" + line
-            self.writer.update(
-                message.id, body=body, metadata={METADATA_KEY: {**metadata, "permission": state}}
-            )
+            self.writer.update_rich(message.id, body, {**metadata, "permission": state})
             count += 1
         return count
 

@@ -121,6 +121,25 @@ def tool_call_markdown(view: ToolCallView, show_path: Callable[[str], str] = str
     return "\n\n".join(lines)
 
 
+def tool_call_data(view: ToolCallView, show_path: Callable[[str], str] = str) -> dict[str, Any]:
+    """The structured form of a tool call for the frontend: diffs as unified text (not both
+    whole files), outputs clipped, paths relative to the server root."""
+    data = view.model_dump(exclude={"content", "raw_input"})
+    data["locations"] = [show_path(p) for p in view.locations]
+    content: list[dict[str, Any]] = []
+    for item in view.content:
+        if isinstance(item, DiffContent):
+            shown = show_path(item.path)
+            content.append({"type": "diff", "path": shown, "diff": unified_diff(shown, item.old_text, item.new_text)})
+        elif isinstance(item, TerminalContent):
+            content.append({"type": "terminal", "command": item.command, "output": clip(item.output),
+                            "exit_code": item.exit_code, "truncated": item.truncated})
+        else:
+            content.append({"type": "text", "text": clip(item.text)})
+    data["content"] = content
+    return data
+
+
 def plan_markdown(entries: list[dict[str, str]]) -> str:
     lines = ["📋 **Plan**", ""]
     for entry in entries:

@@ -21,6 +21,7 @@ from .markdown import (
     fence,
     plan_markdown,
     raw_command,
+    tool_call_data,
     tool_call_markdown,
 )
 
@@ -182,16 +183,16 @@ class TurnRenderer:
         body = tool_call_markdown(view, self.show_path)
         if entry.status_line:
             body += "\n\n" + entry.status_line
-        extra: dict[str, Any] = {"tool_call": view.model_dump()}
+        extra: dict[str, Any] = {"tool_call": tool_call_data(view, self.show_path)}
         if entry.permission is not None:
             extra["permission"] = entry.permission
-        metadata = self._meta("tool_call", **extra)
+        structured = self._meta("tool_call", **extra)[KEY]
         if entry.message_id is None:
-            entry.message_id = self.persona.chat.post(self.persona.id, body, metadata=metadata)
+            entry.message_id = self.persona.chat.post_rich(self.persona.id, body, structured)
             if self.persona._turn is not None:
                 self.persona._turn.posted.append(entry.message_id)
         else:
-            self.persona.chat.update(entry.message_id, body=body, metadata=metadata)
+            self.persona.chat.update_rich(entry.message_id, body, structured)
 
     def permission_view(self, entry: ToolCallEntry) -> _ToolCallPermissionView:
         return _ToolCallPermissionView(self, entry)
@@ -200,13 +201,13 @@ class TurnRenderer:
         self._close_text()
         self._close_thought()
         body = plan_markdown(entries)
-        metadata = self._meta("plan", entries=entries)
+        structured = self._meta("plan", entries=entries)[KEY]
         if self.plan_message_id is None:
-            self.plan_message_id = self.persona.chat.post(self.persona.id, body, metadata=metadata)
+            self.plan_message_id = self.persona.chat.post_rich(self.persona.id, body, structured)
             if self.persona._turn is not None:
                 self.persona._turn.posted.append(self.plan_message_id)
         else:
-            self.persona.chat.update(self.plan_message_id, body=body, metadata=metadata)
+            self.persona.chat.update_rich(self.plan_message_id, body, structured)
 
     # -- the end of a turn -------------------------------------------------------------
     def finish(self, stop_reason: str | None) -> None:

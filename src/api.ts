@@ -1,0 +1,71 @@
+/**
+ * The server's REST API (all behind Jupyter's authentication).
+ */
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+export interface IPersonaInfo {
+  id: string;
+  name: string;
+  mention_name: string;
+  description: string;
+  avatar_url: string | null;
+  source: string;
+  available: boolean;
+  unavailable_reason: string | null;
+  working: boolean;
+}
+
+export interface IChatRef {
+  chatId?: string;
+  chatPath?: string;
+}
+
+async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const settings = ServerConnection.makeSettings();
+  const url = URLExt.join(settings.baseUrl, 'api/ai-personas', path);
+  const response = await ServerConnection.makeRequest(url, init, settings);
+  const text = await response.text();
+  let data: any = {};
+  try {
+    data = text ? JSON.parse(text) : {};
+  } catch {
+    data = { message: text };
+  }
+  if (!response.ok) {
+    throw new Error(data.message || data.reason || `${response.status} ${response.statusText}`);
+  }
+  return data as T;
+}
+
+function chatFields(chat: IChatRef): Record<string, string> {
+  const fields: Record<string, string> = {};
+  if (chat.chatId) {
+    fields.chat_id = chat.chatId;
+  }
+  if (chat.chatPath) {
+    fields.chat = chat.chatPath;
+  }
+  return fields;
+}
+
+export async function listPersonas(chat: IChatRef): Promise<IPersonaInfo[]> {
+  const query = new URLSearchParams(chatFields(chat)).toString();
+  const data = await request<{ personas: IPersonaInfo[] }>(`personas${query ? '?' + query : ''}`);
+  return data.personas;
+}
+
+export async function answerPermission(chat: IChatRef, requestNumber: number, optionId: string): Promise<void> {
+  await request('permissions', {
+    method: 'POST',
+    body: JSON.stringify({ ...chatFields(chat), request: requestNumber, option_id: optionId })
+  });
+}
+
+export async function stopPersona(chat: IChatRef, persona?: string): Promise<string[]> {
+  const data = await request<{ stopped: string[] }>('stop', {
+    method: 'POST',
+    body: JSON.stringify({ ...chatFields(chat), persona })
+  });
+  return data.stopped;
+}

@@ -1,0 +1,53 @@
+/**
+ * jupyter-ai-personas: personas in the chat UI.
+ */
+import { IChatCommandRegistry, IMessageFooterRegistry } from '@jupyter/chat';
+import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+
+import { PersonaCompletionProvider } from './completion';
+import { richRendererFactory } from './rich';
+import { RosterExtension } from './roster';
+import { StopFooter } from './stop';
+
+const richMessages: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-ai-personas:rich-messages',
+  description: 'Renders tool calls, diffs, plans and permission requests of personas.',
+  autoStart: true,
+  requires: [IRenderMimeRegistry],
+  activate: (app: JupyterFrontEnd, rendermime: IRenderMimeRegistry) => {
+    const openFile = (path: string) => void app.commands.execute('docmanager:open', { path });
+    rendermime.addFactory(richRendererFactory(openFile), 10);
+  }
+};
+
+const completion: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-ai-personas:completion',
+  description: '@-completion of personas in the chat input.',
+  autoStart: true,
+  optional: [IChatCommandRegistry],
+  activate: (app: JupyterFrontEnd, registry: IChatCommandRegistry | null) => {
+    registry?.addProvider(new PersonaCompletionProvider());
+  }
+};
+
+const stopButton: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-ai-personas:stop-button',
+  description: 'A stop button on replies in progress.',
+  autoStart: true,
+  optional: [IMessageFooterRegistry],
+  activate: (app: JupyterFrontEnd, footers: IMessageFooterRegistry | null) => {
+    footers?.addSection({ component: StopFooter, position: 'left' });
+  }
+};
+
+const roster: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-ai-personas:roster',
+  description: 'The personas of a chat, in its toolbar.',
+  autoStart: true,
+  activate: (app: JupyterFrontEnd) => {
+    app.docRegistry.addWidgetExtension('Chat', new RosterExtension());
+  }
+};
+
+export default [richMessages, completion, stopButton, roster];

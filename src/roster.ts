@@ -1,0 +1,124 @@
+/**
+ * The persona roster in a chat's toolbar: who is in this chat, who is working, and why one
+ * is unavailable.
+ */
+import { DocumentRegistry } from '@jupyterlab/docregistry';
+import { IDisposable } from '@lumino/disposable';
+import { Widget } from '@lumino/widgets';
+
+import { IPersonaInfo, listPersonas } from './api';
+
+const POLL_MS = 2500;
+
+export class RosterButton extends Widget {
+  private _timer: number | null = null;
+  private _personas: IPersonaInfo[] = [];
+  private _open = false;
+  private _button: HTMLButtonElement;
+  private _panel: HTMLDivElement;
+
+  constructor(private _path: () => string) {
+    super();
+    this.addClass('jp-AIPersonas-roster');
+    this._button = document.createElement('button');
+    this._button.className = 'jp-AIPersonas-rosterButton jp-ToolbarButtonComponent';
+    this._button.title = 'Personas in this chat';
+    this._button.textContent = '👥 Personas';
+    this._button.addEventListener('click', () => this._toggle());
+    this._panel = document.createElement('div');
+    this._panel.className = 'jp-AIPersonas-rosterPanel';
+    this._panel.hidden = true;
+    this.node.appendChild(this._button);
+  }
+
+  protected onAfterAttach(): void {
+    void this._poll();
+    this._timer = window.setInterval(() => void this._poll(), POLL_MS);
+  }
+
+  protected onBeforeDetach(): void {
+    if (this._timer !== null) {
+      window.clearInterval(this._timer);
+      this._timer = null;
+    }
+    this._panel.remove();
+  }
+
+  dispose(): void {
+    this._panel.remove();
+    super.dispose();
+  }
+
+  private _toggle(): void {
+    this._open = !this._open;
+    this._panel.hidden = !this._open;
+    if (this._open) {
+      // the toolbar clips what overflows it: the list floats over the page instead
+      const rect = this._button.getBoundingClientRect();
+      this._panel.style.top = `${rect.bottom + 2}px`;
+      this._panel.style.left = `${Math.max(4, rect.left)}px`;
+      document.body.appendChild(this._panel);
+    } else {
+      this._panel.remove();
+    }
+    this._render();
+  }
+
+  private async _poll(): Promise<void> {
+    if (!this.isVisible) {
+      return;
+    }
+    try {
+      this._personas = await listPersonas({ chatPath: this._path() });
+    } catch {
+      return; // the chat is not attached yet
+    }
+    this._render();
+  }
+
+  private _render(): void {
+    const working = this._personas.filter(p => p.working).length;
+    const available = this._personas.filter(p => p.available).length;
+    this._button.textContent = `👥 ${available} personas` + (working ? ` · ✍️ ${working} working` : '');
+    if (!this._open) {
+      return;
+    }
+    this._panel.textContent = '';
+    for (const persona of this._personas) {
+      const row = document.createElement('div');
+      row.className = 'jp-AIPersonas-rosterRow';
+      row.dataset.state = persona.working ? 'working' : persona.available ? 'ready' : 'unavailable';
+      if (persona.avatar_url) {
+        const img = document.createElement('img');
+        img.src = persona.avatar_url;
+        img.className = 'jp-AIPersonas-avatar';
+        row.appendChild(img);
+      }
+      const text = document.createElement('div');
+      text.className = 'jp-AIPersonas-rosterText';
+      const name = document.createElement('div');
+      name.className = 'jp-AIPersonas-rosterName';
+      name.textContent = `@${persona.mention_name}`;
+      const state = document.createElement('div');
+      state.className = 'jp-AIPersonas-rosterState';
+      state.textContent = persona.working
+        ? '✍️ working'
+        : persona.available
+          ? `✅ ready · ${persona.description || persona.source}`
+          : `⛔ ${persona.unavailable_reason ?? 'unavailable'}`;
+      text.appendChild(name);
+      text.appendChild(state);
+      row.appendChild(text);
+      this._panel.appendChild(row);
+    }
+  }
+}
+
+export class RosterExtension implements DocumentRegistry.IWidgetExtension<any, any> {
+  createNew(panel: any, context: DocumentRegistry.IContext<any>): IDisposable {
+    // collaborative documents live on the "RTC:" drive: the server wants the plain path
+    const button = new RosterButton(() => context.path.replace(/^[^/:]+:/, ''));
+    panel.toolbar?.insertItem(20, 'jupyter-ai-personas-roster', button);
+    return button;
+  }
+}

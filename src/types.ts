@@ -1,0 +1,57 @@
+/**
+ * The structured form of rich persona messages (MIME type RICH_MIME), as the server writes it.
+ */
+export const RICH_MIME = 'application/vnd.jupyter-ai-personas.v1+json';
+
+export interface IPermissionOption {
+  option_id: string;
+  name: string;
+  kind: 'allow_once' | 'allow_always' | 'reject_once' | 'reject_always';
+}
+
+export interface IPermissionState {
+  request: number;
+  persona: string;
+  title: string;
+  options: IPermissionOption[];
+  status: 'pending' | 'answered' | 'timeout' | 'cancelled' | 'expired';
+  answer?: { option_id?: string; kind?: string; by?: string; line?: string };
+}
+
+export interface IToolContent {
+  type: 'diff' | 'terminal' | 'text';
+  path?: string;
+  diff?: string;
+  command?: string;
+  output?: string;
+  exit_code?: number | null;
+  truncated?: boolean;
+  text?: string;
+}
+
+export interface IToolCall {
+  tool_call_id: string;
+  title: string;
+  kind: string;
+  status: string;
+  content: IToolContent[];
+  locations: string[];
+  command?: string | null;
+  note?: string | null;
+}
+
+export interface IPlanEntry {
+  content: string;
+  status: 'pending' | 'in_progress' | 'completed';
+  priority?: string;
+}
+
+export interface IRichMessage {
+  kind: 'tool_call' | 'plan' | 'permission' | string;
+  persona: string;
+  chat_id?: string;
+  tool_call?: IToolCall;
+  permission?: IPermissionState;
+  entries?: IPlanEntry[];
+  description?: string;
+}

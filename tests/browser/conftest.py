@@ -1,0 +1,61 @@
+"""JupyterLab in Debian's chromium, driven by Playwright (no browser is ever downloaded)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from playwright.async_api import Browser, Page, async_playwright
+
+from tests.e2e.conftest import agents_env, fake_model, fresh_script  # noqa: F401 - fixtures
+from tests.support.server import REPO, JupyterServer
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = REPO / "docs" / "screenshots" if os.environ.get("UPDATE_SCREENSHOTS") else REPO / ".test-artifacts"
+FLAGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--no-first-run",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest_asyncio.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed: `make test` installs it")
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        await browser.close()
+
+
+@pytest_asyncio.fixture(scope="module")
+async def lab_server(start_server, fake_model, tmp_path_factory) -> JupyterServer:  # noqa: F811
+    home = tmp_path_factory.mktemp("browser-home")
+    return await start_server(env=agents_env(home, fake_model), args=["--PersonasExtension.permission_timeout=300"])
+
+
+async def open_chat(browser: Browser, server: JupyterServer, path: str) -> Page:
+    """A person's JupyterLab with the chat `path` open, ready to type."""
+    page = await browser.new_page(viewport={"width": 1300, "height": 900})
+    workspace = path.replace("/", "-").replace(".", "-")  # a fresh workspace: only this chat is open
+    await page.goto(f"{server.url}lab/workspaces/{workspace}/tree/{path}?reset&token={server.token}")
+    await page.wait_for_selector(".jp-chat-input-container textarea", timeout=60_000)
+    toast = page.locator(".jp-toast-button", has_text="No")
+    if await toast.count():
+        await toast.first.click()
+    return page
+
+
+async def shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))

@@ -1,0 +1,149 @@
+"""A person in JupyterLab (Debian chromium, Playwright) working with @Claude, the real agent
+(claude-agent-acp) answering from the tests' fake model."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.browser.conftest import open_chat, shot
+from tests.e2e.fake_model import Turn
+from tests.support.chat_client import create_chat
+
+pytestmark = pytest.mark.asyncio
+INPUT = ".jp-chat-input-container textarea"
+
+
+async def send(page: Page, text: str) -> None:
+    box = page.locator(INPUT).first
+    await box.click()
+    await box.fill(text)
+    await box.press("Enter")
+
+
+def message(page: Page, text: str):
+    return page.locator(".jp-chat-message", has_text=text)
+
+
+async def test_mention_completion_then_the_reply_streams_in(browser, lab_server, fake_model):
+    await create_chat(lab_server, "complete.chat")
+    words = " ".join(f"residual{i}" for i in range(60))
+    fake_model.queue("anthropic", Turn(text=f"Looking at it: {words} DONE", chunks=60, delay=0.05))
+    page = await open_chat(browser, lab_server, "complete.chat")
+    box = page.locator(INPUT).first
+    await box.click()
+    await box.type("@Cl")
+    option = page.locator("[role=option]", has_text="@Claude")
+    await expect(option).to_be_visible(timeout=15_000)
+    await expect(option).to_contain_text("claude-agent-acp")
+    await shot(page, "completion")
+    await option.click()
+    await expect(box).to_have_value("@Claude ")
+    await box.type("how do my residuals look?")
+    await box.press("Enter")
+    reply = message(page, "Looking at it:")
+    await expect(reply.first).to_be_visible(timeout=60_000)
+    partial = await reply.first.inner_text()
+    assert "DONE" not in partial  # seen while it streams
+    await expect(page.locator(".jp-chat-message", has_text="DONE").first).to_be_visible(timeout=60_000)
+    await shot(page, "streamed-reply")
+    await page.close()
+
+
+async def test_a_permission_request_shows_the_diff_and_allow_writes_the_file(browser, lab_server, fake_model):
+    await create_chat(lab_server, "allow.chat")
+    target = lab_server.root_dir / "plot_residuals.py"
+    fake_model.queue(
+        "anthropic",
+        Turn(tool="Write", tool_input={"file_path": str(target), "content": "import matplotlib\nplot(residuals)\n"}),
+        Turn(text="Wrote plot_residuals.py for you."),
+    )
+    page = await open_chat(browser, lab_server, "allow.chat")
+    await send(page, "@Claude write a script that plots the residuals")
+    request = page.locator(".jp-AIPersonas-toolCall", has=page.locator(".jp-AIPersonas-permission"))
+    await expect(request).to_be_visible(timeout=60_000)
+    await expect(request.locator(".jp-AIPersonas-fileLink")).to_have_text("plot_residuals.py")
+    await expect(request.locator(".jp-AIPersonas-diff-add").first).to_contain_text("+import matplotlib")
+    buttons = request.locator(".jp-AIPersonas-permissionButtons button")
+    await expect(buttons).to_have_count(3)
+    await shot(page, "permission-request")
+    assert not target.exists()
+    await request.get_by_role("button", name="Allow", exact=True).click()
+    answer = request.locator(".jp-AIPersonas-answer")
+    await expect(answer).to_contain_text("answered by", timeout=30_000)
+    await expect(request.locator(".jp-AIPersonas-permissionButtons")).to_have_count(0)
+    await expect(message(page, "Wrote plot_residuals.py for you.").first).to_be_visible(timeout=60_000)
+    assert target.read_text() == "import matplotlib\nplot(residuals)\n"
+    await shot(page, "permission-answered")
+    # the diff's file header opens the file in JupyterLab
+    await request.locator(".jp-AIPersonas-fileLink").click()
+    await expect(page.locator(".jp-mod-current .lm-TabBar-tabLabel", has_text="plot_residuals.py")).to_be_visible(
+        timeout=15_000
+    )
+    await page.close()
+
+
+async def test_an_answer_typed_in_the_chat_replaces_the_buttons(browser, lab_server, fake_model):
+    await create_chat(lab_server, "typed.chat")
+    target = lab_server.root_dir / "typed.txt"
+    fake_model.queue(
+        "anthropic",
+        Turn(tool="Write", tool_input={"file_path": str(target), "content": "no"}),
+        Turn(text="Fine, I left it."),
+    )
+    page = await open_chat(browser, lab_server, "typed.chat")
+    await send(page, "@Claude write typed.txt")
+    buttons = page.locator(".jp-AIPersonas-permissionButtons button")
+    await expect(buttons.first).to_be_visible(timeout=60_000)
+    await send(page, "/reject")
+    await expect(page.locator(".jp-AIPersonas-answer")).to_contain_text("Reject", timeout=30_000)
+    await expect(page.locator(".jp-AIPersonas-permissionButtons")).to_have_count(0)
+    await expect(message(page, "Fine, I left it.").first).to_be_visible(timeout=60_000)
+    assert not target.exists()
+    await page.close()
+
+
+async def test_the_stop_button_ends_a_long_reply(browser, lab_server, fake_model):
+    await create_chat(lab_server, "stop.chat")
+    words = " ".join(f"story{i}" for i in range(600))
+    fake_model.queue("anthropic", Turn(text=words, chunks=600, delay=0.05))
+    page = await open_chat(browser, lab_server, "stop.chat")
+    await send(page, "@Claude tell me a very long story")
+    stop = page.locator(".jp-AIPersonas-stop", has_text="Stop Claude")
+    await expect(message(page, "story5 ").first).to_be_visible(timeout=60_000)
+    await expect(stop.first).to_be_visible(timeout=15_000)
+    await shot(page, "stop-button")
+    await stop.first.click()
+    await expect(page.locator(".jp-chat-message", has_text="stopped").first).to_be_visible(timeout=30_000)
+    await expect(stop).to_have_count(0, timeout=15_000)
+    assert "story599" not in await page.locator(".jp-chat-messages-container").inner_text()
+    await page.close()
+
+
+async def test_a_persona_file_dropped_in_shows_in_the_completion_and_the_roster(browser, lab_server):
+    await create_chat(lab_server, "roster.chat")
+    page = await open_chat(browser, lab_server, "roster.chat")
+    roster = page.locator(".jp-AIPersonas-rosterButton")
+    await expect(roster).to_contain_text("personas", timeout=15_000)
+    await roster.click()
+    gemini = page.locator(".jp-AIPersonas-rosterRow", has_text="@Gemini")
+    await expect(gemini).to_be_visible()
+    await expect(gemini).to_contain_text("not installed")
+    await expect(page.locator(".jp-AIPersonas-rosterRow", has_text="@Claude")).to_contain_text("ready")
+    await shot(page, "roster")
+    await roster.click()
+    folder = lab_server.root_dir / ".jupyter" / "personas"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "statistician.md").write_text(
+        "---\nname: Statistician\ndescription: Checks the statistics\nagent: claude\navatar: 📊\n---\nBe rigorous.\n"
+    )
+    await asyncio.sleep(3)  # the watcher reloads within a second; the completion caches 2 s
+    box = page.locator(INPUT).first
+    await box.click()
+    await box.type("@Sta")
+    option = page.locator("[role=option]", has_text="@Statistician")
+    await expect(option).to_be_visible(timeout=15_000)
+    await expect(option).to_contain_text("Checks the statistics")
+    await page.close()
