@@ -89,18 +89,22 @@ async def run() -> dict[str, Any]:
 
 def table(data: dict[str, Any]) -> str:
     def row(label: str, values: list[float]) -> str:
-        return (f"| {label} | {percentile(values, 50) * 1000:.1f} ms | {percentile(values, 95) * 1000:.1f} ms | "
-                f"{min(values) * 1000:.1f} ms | {len(values)} |")
+        return (
+            f"| {label} | {percentile(values, 50) * 1000:.1f} ms | {percentile(values, 95) * 1000:.1f} ms | "
+            f"{min(values) * 1000:.1f} ms | {len(values)} |"
+        )
 
     overhead = median(data["mcp_execute"]) - median(data["direct_execute"])
-    return "\n".join([
-        "| measure | p50 | p95 | min | samples |",
-        "|---|---|---|---|---|",
-        row("MCP `edit_cell` → a person's client sees the new source", data["edit_seen"]),
-        row("`execute_cell` through MCP (live outputs, HTTP round trip included)", data["mcp_execute"]),
-        row("the same code run directly in a kernel (jupyter_client)", data["direct_execute"]),
-        f"| headless execution overhead (median difference) | {overhead * 1000:.1f} ms | | | |",
-    ])
+    return "\n".join(
+        [
+            "| measure | p50 | p95 | min | samples |",
+            "|---|---|---|---|---|",
+            row("MCP `edit_cell` → a person's client sees the new source", data["edit_seen"]),
+            row("`execute_cell` through MCP (live outputs, HTTP round trip included)", data["mcp_execute"]),
+            row("the same code run directly in a kernel (jupyter_client)", data["direct_execute"]),
+            f"| headless execution overhead (median difference) | {overhead * 1000:.1f} ms | | | |",
+        ]
+    )
 
 
 NOTES = """

@@ -6,8 +6,8 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-from .acp_client import AcpPersona, BaseAcpPersona  # noqa: E402
-from .persona import BasePersona, PersonaContext, PersonaDefaults  # noqa: E402
+from .acp_client import AcpPersona, BaseAcpPersona
+from .persona import BasePersona, PersonaContext, PersonaDefaults
 
 __all__ = ["AcpPersona", "BaseAcpPersona", "BasePersona", "PersonaContext", "PersonaDefaults", "__version__"]
 

@@ -62,8 +62,12 @@ class MessageView:
 
     def show(self, state: dict[str, Any], status_line: str) -> None:
         body = f"{self.description}\n\n{status_line}"
-        structured = {"kind": "permission", "persona": self.sender, "description": self.description,
-                      "permission": state}
+        structured = {
+            "kind": "permission",
+            "persona": self.sender,
+            "description": self.description,
+            "permission": state,
+        }
         if self.message_id is None:
             self.message_id = self.writer.post_rich(self.sender, body, structured)
         else:

@@ -199,5 +199,5 @@ class BasePersona:
 
     def prompt_text(self, message: Message) -> str:
         """The message body without this persona's @mention."""
-        pattern = re.compile(rf"(?<![\w@])@{re.escape(self.mention_name)}\b[,:;]?\s*", re.I)
+        pattern = re.compile(rf"(?<![\w@])@{re.escape(self.mention_name)}\b[,:;]?\s*", re.IGNORECASE)
         return pattern.sub("", message.body).strip()

@@ -13,29 +13,14 @@ from typing import Any
 
 from acp import RequestError
 
+from ..paths import PathOutsideRoot, confine
+
 MAX_READ_CHARS = 2_000_000
-
-
-class PathOutsideRoot(ValueError):
-    pass
 
 
 def refused(path: str, reason: str) -> RequestError:
     """An error whose message says why (agents show it to their model)."""
     return RequestError(-32602, f"{path}: {reason}", {"path": path, "reason": reason})
-
-
-def confine(root: Path, path: str, cwd: Path | None = None) -> Path:
-    """The absolute, symlink-resolved path inside `root`, or PathOutsideRoot."""
-    if not path or "\x00" in path:
-        raise PathOutsideRoot("not a valid path")
-    candidate = Path(path)
-    if not candidate.is_absolute():
-        candidate = (cwd or root) / candidate
-    resolved = candidate.resolve()
-    if not resolved.is_relative_to(root.resolve()):
-        raise PathOutsideRoot("outside the server root")
-    return resolved
 
 
 async def _maybe_await(value: Any) -> Any:

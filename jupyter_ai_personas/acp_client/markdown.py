@@ -130,10 +130,19 @@ def tool_call_data(view: ToolCallView, show_path: Callable[[str], str] = str) ->
     for item in view.content:
         if isinstance(item, DiffContent):
             shown = show_path(item.path)
-            content.append({"type": "diff", "path": shown, "diff": unified_diff(shown, item.old_text, item.new_text)})
+            content.append(
+                {"type": "diff", "path": shown, "diff": unified_diff(shown, item.old_text, item.new_text)}
+            )
         elif isinstance(item, TerminalContent):
-            content.append({"type": "terminal", "command": item.command, "output": clip(item.output),
-                            "exit_code": item.exit_code, "truncated": item.truncated})
+            content.append(
+                {
+                    "type": "terminal",
+                    "command": item.command,
+                    "output": clip(item.output),
+                    "exit_code": item.exit_code,
+                    "truncated": item.truncated,
+                }
+            )
         else:
             content.append({"type": "text", "text": clip(item.text)})
     data["content"] = content

@@ -16,21 +16,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from acp import RequestError, resource_link_block, text_block
 from jupyterlab_chat.models import FileAttachment, Message, NotebookAttachment
 
 from ..mcp.tokens import McpCaller
 from ..persona import BasePersona, PersonaContext
 from ..specs import PersonaSpec
 from .launch import AgentLaunch, make_launch, spec_launch
-from .process import AgentStartError
 from .render import TurnRenderer
-from .session import AgentGone, AgentSession, AgentSilent
 from .setup import SessionSetup, setup_from_spec, skills_text
 
 if TYPE_CHECKING:
     from ..definitions import PersonaDefinition
     from ..runtime import Runtime
+    from .session import AgentSession
+
+# The acp SDK takes ~0.6 s to import: it is imported when an agent persona first works, not
+# when the server starts or a chat opens.
 
 NOTEBOOK_GUIDANCE = (
     "Notebooks (.ipynb) may be open in JupyterLab, where people see and edit them live. Read and "
@@ -51,8 +52,16 @@ class BaseAcpPersona(BasePersona):
 
     def __init__(self, context: PersonaContext) -> None:
         super().__init__(context)
-        self.session = AgentSession(self)
+        self._session: AgentSession | None = None
         self._notes: set[str] = set()
+
+    @property
+    def session(self) -> AgentSession:
+        if self._session is None:
+            from .session import AgentSession
+
+            self._session = AgentSession(self)
+        return self._session
 
     # -- the program -------------------------------------------------------------------
     @classmethod
@@ -114,6 +123,11 @@ class BaseAcpPersona(BasePersona):
 
     # -- a turn ------------------------------------------------------------------------
     async def process_message(self, message: Message) -> None:
+        from acp import RequestError
+
+        from .process import AgentStartError
+        from .session import AgentGone, AgentSilent
+
         try:
             await self.session.ensure(self.setup())
         except AgentStartError as exc:
@@ -149,6 +163,8 @@ class BaseAcpPersona(BasePersona):
             self.record_usage(response.usage.model_dump(exclude_none=True))
 
     def prompt_blocks(self, message: Message) -> list[Any]:
+        from acp import resource_link_block, text_block
+
         text = self.prompt_text(message)
         users = self.chat.users()
         sender = users.get(message.sender)
@@ -169,16 +185,19 @@ class BaseAcpPersona(BasePersona):
         return blocks
 
     async def on_stop(self) -> None:
-        await self.session.cancel()
+        if self._session is not None:
+            await self._session.cancel()
 
     async def shutdown(self) -> None:
-        await self.session.close()
+        if self._session is not None:
+            await self._session.close()
 
     async def restart(self) -> None:
         """Stop the agent's program (every chat using it); the next message starts it again."""
         assert self.runtime.agents is not None
         await self.runtime.agents.stop(self.launch().key)
-        await self.session.close()
+        if self._session is not None:
+            await self._session.close()
 
     # -- what the session asks of the persona --------------------------------------------
     def instructions_preamble(self, setup: SessionSetup) -> str:
@@ -238,7 +257,7 @@ class BaseAcpPersona(BasePersona):
             self.chat.post(self.id, f"ℹ️ {text}", metadata=_notice())
 
     def help_lines(self) -> list[str]:
-        commands = self.session.available_commands
+        commands = self._session.available_commands if self._session is not None else []
         if not commands:
             return []
         listed = ", ".join(f"`/{name}`" for name, _ in commands[:30])

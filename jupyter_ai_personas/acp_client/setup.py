@@ -13,7 +13,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from acp.schema import EnvVariable, HttpHeader, HttpMcpServer, McpServerStdio, SseMcpServer
 from pydantic import BaseModel, ConfigDict
 
 from ..specs import HttpMcpServer as HttpSpec
@@ -31,8 +30,10 @@ class SessionSetup(BaseModel):
     model: str | None = None
     mode: str | None = None
 
-    def acp_mcp_servers(self) -> list[HttpMcpServer | SseMcpServer | McpServerStdio]:
-        servers: list[HttpMcpServer | SseMcpServer | McpServerStdio] = []
+    def acp_mcp_servers(self) -> list[Any]:
+        from acp.schema import EnvVariable, HttpHeader, HttpMcpServer, McpServerStdio, SseMcpServer
+
+        servers: list[Any] = []
         for server in self.mcp_servers:
             if "url" in server:
                 headers = [HttpHeader(name=k, value=v) for k, v in server.get("headers", {}).items()]

@@ -12,9 +12,12 @@ import logging
 import time
 from collections import deque
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .launch import AgentLaunch
-from .process import AgentProcess
+
+if TYPE_CHECKING:
+    from .process import AgentProcess
 
 CRASH_WINDOW = 120.0  # crashes older than this are forgotten
 MAX_BACKOFF = 30.0
@@ -72,6 +75,8 @@ class AgentSupervisor:
             if delay:
                 self.log.info("agent %s crashed repeatedly; waiting %.1f s", launch.name, delay)
                 await asyncio.sleep(delay)
+            from .process import AgentProcess  # the acp SDK, on first use
+
             process = AgentProcess(
                 launch, cwd=self.cwd, on_exit=self._on_exit, log=self.log, start_timeout=self.start_timeout
             )

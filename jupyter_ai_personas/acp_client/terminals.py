@@ -12,8 +12,9 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..paths import PathOutsideRoot, confine
 from .environment import terminal_environment
-from .files import PathOutsideRoot, confine, refused
+from .files import refused
 
 DEFAULT_OUTPUT_LIMIT = 1_000_000
 

@@ -122,7 +122,7 @@ class CollaborationLayer(DocumentLayer):
         room = self._room(room_id)
         if room is None or getattr(room, "clients", None):
             return  # gone already, or a person joined: their connection cleans it up
-        async with self.extension._room_locks[room_id]:  # noqa: SLF001 - the room's own lock
+        async with self.extension._room_locks[room_id]:
             saving = getattr(room, "_saving_document", None)
             if saving is not None and not saving.done():
                 with contextlib.suppress(Exception):

@@ -19,7 +19,7 @@ from typing import Any
 import nbformat
 from jupyter_ydoc import YNotebook
 
-from ..acp_client.files import PathOutsideRoot, confine
+from ..paths import PathOutsideRoot, confine
 from .notebook import NotebookError
 
 
@@ -83,7 +83,7 @@ class DocumentLayer(ABC):
         model = {"type": "notebook", "format": "json", "content": json.loads(nbformat.writes(notebook))}
         await _call(self.contents.save, model, api_path)
 
-    async def close(self) -> None:  # noqa: B027 - most layers hold nothing
+    async def close(self) -> None:
         """Release what the layer holds (rooms opened without a browser)."""
 
 

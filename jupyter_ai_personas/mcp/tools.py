@@ -230,7 +230,7 @@ async def read_cell(ctx: ToolContext, args: CellInput) -> ToolResult:
 
 
 async def search_notebooks(ctx: ToolContext, args: SearchInput) -> ToolResult:
-    pattern = re.compile(args.query if args.regex else re.escape(args.query), re.I)
+    pattern = re.compile(args.query if args.regex else re.escape(args.query), re.IGNORECASE)
     folder = ctx.root / ctx.layer.api_path(args.path)
     hits = []
     for path in sorted(folder.rglob("*.ipynb")):

@@ -12,7 +12,7 @@ from jupyterlab_chat.models import Message
 if TYPE_CHECKING:
     from .session import ChatSession
 
-_COMMAND = re.compile(r"^\s*/([A-Za-z][\w-]*)(?:\s+(.*))?\s*$", re.S)
+_COMMAND = re.compile(r"^\s*/([A-Za-z][\w-]*)(?:\s+(.*))?\s*$", re.DOTALL)
 
 
 @dataclass

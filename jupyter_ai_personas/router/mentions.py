@@ -7,8 +7,8 @@ import re
 # "@" not glued to a word (so e-mail addresses don't count), then a name made of word
 # characters, dots and dashes; trailing punctuation is dropped afterwards.
 _MENTION = re.compile(r"(?<![\w@/])@(\w[\w.\-]*)")
-_FENCED = re.compile(r"(^|\n) {0,3}(`{3,}|~{3,})[^\n]*\n.*?(\n {0,3}\2[^\n]*(?=\n|$)|$)", re.S)
-_INLINE = re.compile(r"(`+)(?!`).+?(?<!`)\1", re.S)
+_FENCED = re.compile(r"(^|\n) {0,3}(`{3,}|~{3,})[^\n]*\n.*?(\n {0,3}\2[^\n]*(?=\n|$)|$)", re.DOTALL)
+_INLINE = re.compile(r"(`+)(?!`).+?(?<!`)\1", re.DOTALL)
 
 
 def strip_code(body: str) -> str:

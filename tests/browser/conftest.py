@@ -15,10 +15,18 @@ from tests.e2e.conftest import agents_env, fake_model, fresh_script  # noqa: F40
 from tests.support.server import REPO, JupyterServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOTS = REPO / "docs" / "screenshots" if os.environ.get("UPDATE_SCREENSHOTS") else REPO / ".test-artifacts"
+SCREENSHOTS = (
+    REPO / "docs" / "screenshots" if os.environ.get("UPDATE_SCREENSHOTS") else REPO / ".test-artifacts"
+)
 FLAGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--no-first-run",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
 ]
 
 
@@ -41,7 +49,9 @@ async def browser() -> AsyncIterator[Browser]:
 @pytest_asyncio.fixture(scope="module")
 async def lab_server(start_server, fake_model, tmp_path_factory) -> JupyterServer:  # noqa: F811
     home = tmp_path_factory.mktemp("browser-home")
-    return await start_server(env=agents_env(home, fake_model), args=["--PersonasExtension.permission_timeout=300"])
+    return await start_server(
+        env=agents_env(home, fake_model), args=["--PersonasExtension.permission_timeout=300"]
+    )
 
 
 async def open_chat(browser: Browser, server: JupyterServer, path: str) -> Page:

@@ -57,7 +57,10 @@ async def test_a_permission_request_shows_the_diff_and_allow_writes_the_file(bro
     target = lab_server.root_dir / "plot_residuals.py"
     fake_model.queue(
         "anthropic",
-        Turn(tool="Write", tool_input={"file_path": str(target), "content": "import matplotlib\nplot(residuals)\n"}),
+        Turn(
+            tool="Write",
+            tool_input={"file_path": str(target), "content": "import matplotlib\nplot(residuals)\n"},
+        ),
         Turn(text="Wrote plot_residuals.py for you."),
     )
     page = await open_chat(browser, lab_server, "allow.chat")
@@ -79,9 +82,9 @@ async def test_a_permission_request_shows_the_diff_and_allow_writes_the_file(bro
     await shot(page, "permission-answered")
     # the diff's file header opens the file in JupyterLab
     await request.locator(".jp-AIPersonas-fileLink").click()
-    await expect(page.locator(".jp-mod-current .lm-TabBar-tabLabel", has_text="plot_residuals.py")).to_be_visible(
-        timeout=15_000
-    )
+    await expect(
+        page.locator(".jp-mod-current .lm-TabBar-tabLabel", has_text="plot_residuals.py")
+    ).to_be_visible(timeout=15_000)
     await page.close()
 
 
