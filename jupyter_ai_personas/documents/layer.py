@@ -83,7 +83,7 @@ class DocumentLayer(ABC):
         model = {"type": "notebook", "format": "json", "content": json.loads(nbformat.writes(notebook))}
         await _call(self.contents.save, model, api_path)
 
-    async def close(self) -> None:
+    async def close(self) -> None:  # noqa: B027 - most layers hold nothing
         """Release what the layer holds (rooms opened without a browser)."""
 
 

@@ -140,7 +140,8 @@ async def test_a_persona_file_dropped_in_shows_in_the_completion_and_the_roster(
     folder = lab_server.root_dir / ".jupyter" / "personas"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "statistician.md").write_text(
-        "---\nname: Statistician\ndescription: Checks the statistics\nagent: claude\navatar: 📊\n---\nBe rigorous.\n"
+        "---\nname: Statistician\ndescription: Checks the statistics\nagent: claude\navatar: 📊\n---\n"
+        "Be rigorous.\n"
     )
     await asyncio.sleep(3)  # the watcher reloads within a second; the completion caches 2 s
     box = page.locator(INPUT).first
