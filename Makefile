@@ -37,6 +37,7 @@ $(TEST_SITE)/.installed: $(STAMP) $(shell find tests/fixture_packages tests/agen
 # The real agents for the end-to-end tests, in a project-local folder (offline at test time).
 $(E2E)/.installed:
 	mkdir -p $(E2E)
+	echo '{"private": true}' > $(E2E)/package.json  # its own project: not the extension's package.json
 	cd $(E2E) && npm install --no-audit --no-fund --loglevel=error $(E2E_AGENTS)
 	touch $@
 

@@ -64,7 +64,8 @@ class OutputSink:
     def add(self, output: dict[str, Any]) -> None:
         if self.too_large:
             return
-        size = len(json.dumps(output))
+        is_stream = output.get("output_type") == "stream"
+        size = len(output["text"]) if is_stream else len(json.dumps(output))
         if self.size + size > self.max_bytes:
             self.too_large = True
             output = {
@@ -72,14 +73,22 @@ class OutputSink:
                 "name": "stderr",
                 "text": f"\n[output cut: more than {self.max_bytes / 1e6:g} MB]\n",
             }
+            is_stream = True
         self.size += size
-        if output.get("output_type") == "stream" and self.outputs and _same_stream(self.outputs[-1], output):
-            self.outputs[-1] = {**self.outputs[-1], "text": self.outputs[-1]["text"] + output["text"]}
+        if is_stream and self.outputs and _same_stream(self.outputs[-1], output):
+            self.outputs[-1]["text"].append(output["text"])  # a list of parts: no quadratic copies
         else:
-            self.outputs.append(output)
+            self.outputs.append({**output, "text": [output["text"]]} if is_stream else output)
         self.pending.append(output)
         if self.cell_id is not None and self.layer.live and self._flush_task is None:
             self._flush_task = asyncio.get_running_loop().create_task(self._flush_later())
+
+    def collected(self) -> list[dict[str, Any]]:
+        """The outputs so far, stream parts joined."""
+        return [
+            {**o, "text": "".join(o["text"])} if o.get("output_type") == "stream" else o
+            for o in self.outputs
+        ]
 
     def clear(self) -> None:
         self.outputs.clear()
@@ -120,11 +129,13 @@ def _append(youts: Any, output: dict[str, Any]) -> None:
     if output["output_type"] == "stream" and len(youts) and _same_stream(youts[len(youts) - 1], output):
         text = youts[len(youts) - 1].get("text")
         if isinstance(text, Text):
-            text += output["text"]
+            added = output["text"]
+            text += "".join(added) if isinstance(added, list) else added
             return
     item = dict(output)
     if item["output_type"] == "stream":
-        item["text"] = Text(item["text"])
+        text = item["text"]
+        item["text"] = Text("".join(text) if isinstance(text, list) else text)
     youts.append(Map(item))
 
 
@@ -280,7 +291,7 @@ class NotebookExecutor:
                 execution.cancel()
                 return ExecutionResult(
                     status="kernel_died",
-                    outputs=sink.outputs,
+                    outputs=sink.collected(),
                     message="the kernel died while running the code",
                 )
             try:
@@ -290,7 +301,7 @@ class NotebookExecutor:
                     await manager.interrupt_kernel()
                 return ExecutionResult(
                     status="timeout",
-                    outputs=sink.outputs,
+                    outputs=sink.collected(),
                     message=f"still running after {timeout:g} s: the kernel was interrupted",
                 )
         finally:
@@ -305,7 +316,7 @@ class NotebookExecutor:
         return ExecutionResult(
             status=status,
             execution_count=content.get("execution_count"),
-            outputs=sink.outputs,
+            outputs=sink.collected(),
             message=message,
         )
 
