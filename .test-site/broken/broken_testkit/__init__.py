@@ -1,1 +1,0 @@
-NOT_A_CLASS = 42

@@ -1,1 +1,0 @@
-"""Personas used by the tests of jupyter-ai-personas."""
