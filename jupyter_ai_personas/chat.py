@@ -8,7 +8,9 @@ linear in the reply's length:
   flush interval, and a final write at the end;
 * splitting: a reply that grows past `max_message_chars` continues in a new message
   at a paragraph break (code fences are closed and reopened), so no single write
-  carries more than about that many characters.
+  carries more than about that many characters. Past half that size a write stops at
+  a paragraph or word end, so the split can fall exactly where the chat already shows
+  and finishing a message costs no extra write.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from jupyterlab_chat.models import Message, User
 from jupyterlab_chat.ychat import YChat
 from pycrdt import Map
 
-from .streaming import split_point
+from .streaming import shown_end, split_point
 
 log = logging.getLogger(__name__)
 STATE_KEY = "jupyter_ai_personas"
@@ -181,6 +183,7 @@ class MessageStream:
         self._message_ids: list[str] = []
         self._last_write = 0.0
         self._timer: asyncio.TimerHandle | None = None
+        self.closing = False
         self.closed = False
 
     @property
@@ -210,6 +213,7 @@ class MessageStream:
         if self.closed:
             return
         self._text += suffix
+        self.closing = True  # the last write shows everything
         self._flush()
         self.closed = True
 
@@ -221,18 +225,22 @@ class MessageStream:
         # one transaction: finishing a message and starting the next is one update
         with self._writer.ychat.ydoc.transaction():
             while limit and len(self._text) > limit:
-                cut = split_point(self._text, limit)
+                cut = split_point(self._text, limit, shown=len(self._written or ""))
                 if cut is None:
                     break
                 head, self._text = cut
                 self._write_current(head)
                 self._done.append(head)
                 self._current_id, self._written = None, None
-            self._write_current(self._text)
+            text = self._text
+            if limit and not self.closing:
+                text = text[: shown_end(text, len(self._written or ""), limit // 2)]
+            self._write_current(text)
         self._last_write = time.monotonic()
 
     def _write_current(self, body: str) -> None:
-        if body == self._written or not body:
+        # trailing line breaks do not change how markdown renders: not worth a resend
+        if not body or (self._written is not None and body.rstrip("\n") == self._written.rstrip("\n")):
             return
         wrapped = self._wrap[0] + body + self._wrap[1]
         if self._current_id is None:

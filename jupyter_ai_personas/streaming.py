@@ -30,26 +30,34 @@ def _paragraph_breaks(text: str, start: int) -> list[int]:
     return positions
 
 
-def split_point(text: str, limit: int) -> tuple[str, str] | None:
+def split_point(text: str, limit: int, shown: int = 0) -> tuple[str, str] | None:
     """Split `text` (longer than `limit`) into a finished head and the tail that continues.
 
-    Prefers a paragraph break outside code blocks; when the text has grown to twice the
-    limit, any line break (closing and reopening a code block around it); at four times
-    the limit, any space. Returns None when the text should keep growing for now.
+    Prefers a paragraph break outside code blocks; once the text has grown to 1.5 times the
+    limit, a line break (closing and reopening a code block around it), else the end of a
+    sentence, else a space. Returns None when the text should keep growing for now.
+
+    `shown` is how much of `text` the chat already holds. When a break lies right there the
+    head is exactly what is shown, so finishing the message costs no write at all; otherwise
+    the cut is as late as possible, since the tail is resent with every write.
     """
     floor = limit // 2
     if floor <= 0:
         return None
-    # 1. a paragraph break outside code after half the limit: the last one within the
-    #    limit, else the first one beyond it
+    # 1. a paragraph break outside code after half the limit: the one at what is shown,
+    #    else the last one within the limit, else the first one beyond it
     breaks = [p for p in _paragraph_breaks(text, floor) if _fence_state(text, p) is None]
     if breaks:
+        at_shown = [p for p in breaks if p <= shown and not text[p:shown].strip("\n")]
         within = [p for p in breaks if p <= limit]
-        position = within[-1] if within else breaks[0]
+        position = at_shown[-1] if at_shown else within[-1] if within else breaks[0]
         return text[:position].rstrip("\n"), text[position:].lstrip("\n")
-    if len(text) < 2 * limit:
+    if len(text) < 3 * limit // 2:
         return None
-    # 2. the last line break; inside code, close the block and reopen it in the next message
+    # 2. at what is shown, when it ends a line or a word outside code
+    if shown >= floor and text[shown - 1] in " \n" and _fence_state(text, shown) is None:
+        return text[:shown].rstrip("\n"), text[shown:].lstrip("\n")
+    # 3. the last line break; inside code, close the block and reopen it in the next message
     position = text.rfind("\n", floor)
     if position != -1:
         head, tail = text[:position], text[position + 1 :]
@@ -59,9 +67,21 @@ def split_point(text: str, limit: int) -> tuple[str, str] | None:
             head = head + "\n" + marker
             tail = f"{marker}{info}\n" + tail
         return head, tail
-    if len(text) < 4 * limit:
-        return None
-    # 3. no line break at all: any space, else a hard cut
-    position = text.rfind(" ", floor, 2 * limit)
+    # 4. one long line: after its last sentence, else its last space, else a hard cut
+    sentence = max(text.rfind(f"{mark} ", floor) for mark in ".!?")
+    position = sentence + 1 if sentence != -1 else text.rfind(" ", floor)
     cut = position + 1 if position != -1 else limit
     return text[:cut], text[cut:]
+
+
+def shown_end(text: str, shown: int, floor: int) -> int:
+    """How much of `text` to show now. Past `floor`, up to its last paragraph break, else
+    its last whitespace: the text after waits for the next write (it is short), so that a
+    later split can fall exactly at what is shown. All of it when nothing new would show."""
+    if len(text) <= floor:
+        return len(text)
+    paragraph = text.rfind("\n\n", floor)
+    if paragraph != -1 and paragraph + 2 > shown and len(text) - paragraph - 2 <= floor:
+        return paragraph + 2
+    word = max(text.rfind(" "), text.rfind("\n")) + 1
+    return word if word > shown and len(text) - word <= 80 else len(text)

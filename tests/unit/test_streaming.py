@@ -8,7 +8,7 @@ import pytest
 from jupyterlab_chat.ychat import YChat
 
 from jupyter_ai_personas.chat import ChatWriter
-from jupyter_ai_personas.streaming import split_point
+from jupyter_ai_personas.streaming import shown_end, split_point
 
 
 @pytest.mark.asyncio
@@ -51,6 +51,47 @@ def test_split_prefers_paragraphs_then_lines_and_reopens_code():
     head, tail = split_point(code, 400)
     assert head.endswith("\n```") and tail.startswith("```python\n")
     assert head.count("```") == 2
+
+
+def test_a_split_at_what_the_chat_shows_costs_no_rewrite():
+    text = "word " * 160  # one 800-character line, no paragraph or line break
+    assert split_point(text, 500, shown=600) == (text[:600], text[600:])
+    head, tail = split_point(text, 500)  # nothing shown there: as late as possible
+    assert len(head) == 800 and tail == ""
+    paragraphs = "a" * 300 + "\n\n" + "b" * 150 + "\n\n" + "c" * 100
+    assert split_point(paragraphs, 400, shown=454) == ("a" * 300 + "\n\n" + "b" * 150, "c" * 100)
+
+
+def test_past_half_the_limit_a_partial_word_or_paragraph_waits_for_the_next_write():
+    assert shown_end("short text", 0, 250) == len("short text")
+    text = "x" * 300 + " tail of a wor"
+    assert text[: shown_end(text, 0, 250)].endswith(" tail of a ")
+    text = "p" * 300 + "\n\nthe next paragraph starts"
+    assert text[: shown_end(text, 0, 250)].endswith("p\n\n")
+    unbroken = "y" * 600
+    assert shown_end(unbroken, 0, 250) == 600  # nothing to wait for: show it all
+
+
+@pytest.mark.asyncio
+async def test_a_long_line_streams_in_messages_that_are_never_rewritten():
+    ychat = YChat()
+    bodies: dict[str, list[str]] = {}
+    writer = ChatWriter(ychat, flush_interval=0.0, max_message_chars=200)
+    stream = writer.open_stream("bot")
+    words = [f"w{i:03d} " for i in range(300)]
+    for word in words:
+        stream.write(word)
+        await asyncio.sleep(0)
+        for message in ychat.get_messages():
+            seen = bodies.setdefault(message.id, [])
+            if not seen or seen[-1] != message.body:
+                seen.append(message.body)
+    stream.close()
+    finals = [m.body for m in ychat.get_messages()]
+    assert "".join(finals) == "".join(words)
+    assert len(finals) >= 5 and all(len(b) <= 300 for b in finals)
+    for history in bodies.values():  # each write only grows the message: no cut-back rewrites
+        assert all(later.startswith(earlier) for earlier, later in zip(history, history[1:], strict=False))
 
 
 def test_stopped_suffix_and_close_without_text():
