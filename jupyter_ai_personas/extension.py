@@ -1,24 +1,24 @@
-"""PersonasExtension: configuration (traitlets), wiring and REST routes."""
+"""PersonasExtension: configuration (traitlets) and the extension's life cycle.
+
+Only this module, traitlets and the route handlers load with the server: the runtime
+(pydantic models, router, tools; see `assembly`) is imported in a thread once the server
+runs, and the ACP SDK after it, so start-up stays fast and the first agent does not wait
+for an import. The routes wait for the runtime (`startup.runtime_ready`).
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import asyncio
+import importlib
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from jupyter_server.utils import url_path_join
 from traitlets import Bool, Float, Int, List, Unicode
 
-from .acp_client.supervisor import AgentSupervisor
-from .catalog import PersonaCatalog
-from .documents.collaboration import make_document_layer
-from .documents.executor import NotebookExecutor
 from .handlers import AvatarHandler, PermissionsHandler, PersonasHandler, StopHandler
 from .mcp.handler import McpHandler
-from .mcp.tokens import McpTokens
 from .nodelay import enable_nodelay_on_rooms
-from .router.router import ChatRouter
-from .runtime import AVATAR_ROUTE, Runtime, RuntimeSettings
+from .startup import AVATAR_ROUTE, READY
 
 
 class PersonasExtension(ExtensionApp):
@@ -106,44 +106,11 @@ class PersonasExtension(ExtensionApp):
         10_000_000, config=True, help="Outputs of one cell run by an agent are cut past this size."
     )
 
-    def runtime_settings(self) -> RuntimeSettings:
-        return RuntimeSettings(
-            flush_interval=self.flush_interval,
-            max_message_chars=self.max_message_chars,
-            sticky_routing=self.sticky_routing,
-            hop_limit=self.hop_limit,
-            persona_paths=tuple(self.persona_paths),
-            disabled_personas=tuple(self.disabled_personas),
-            default_persona=self.default_persona,
-            max_input_chars=self.max_input_chars,
-            permission_timeout=self.permission_timeout,
-            turn_idle_timeout=self.turn_idle_timeout,
-            agent_idle_timeout=self.agent_idle_timeout,
-            agent_start_timeout=self.agent_start_timeout,
-            notebook_tools=self.notebook_tools,
-        )
+    runtime: Any = None
+    router: Any = None
 
     def initialize_settings(self) -> None:
-        root = Path(self.serverapp.contents_manager.root_dir).expanduser().resolve()
-        self.runtime = Runtime(
-            settings=self.runtime_settings(),
-            root_dir=root,
-            base_url=self.serverapp.base_url,
-            log=self.log,
-            serverapp=self.serverapp,
-        )
-        self.runtime.catalog = PersonaCatalog(self.runtime)
-        self.runtime.agents = AgentSupervisor(
-            cwd=root,
-            log=self.log,
-            idle_timeout=self.agent_idle_timeout,
-            start_timeout=self.agent_start_timeout,
-        )
-        self.router = ChatRouter(self.runtime)
-        self.settings["jupyter_ai_personas_runtime"] = self.runtime
-        self.runtime.mcp_tokens = McpTokens()
-        self.settings["jupyter_ai_personas_mcp_tokens"] = self.runtime.mcp_tokens
-        self.settings["jupyter_ai_personas_router"] = self.router
+        self.settings[READY] = asyncio.Event()  # routes wait for it (see `startup`)
 
     def initialize_handlers(self) -> None:
         if self.tcp_nodelay:
@@ -160,27 +127,25 @@ class PersonasExtension(ExtensionApp):
             self.handlers.append((r"/api/ai-personas/mcp", McpHandler))
 
     async def _start_jupyter_server_extension(self, serverapp) -> None:  # type: ignore[no-untyped-def]
-        if self.notebook_tools:
-            self.start_documents(serverapp)
-        chat_manager = serverapp.web_app.settings.get("chat_manager")
+        settings = serverapp.web_app.settings
+        try:
+            assembly = await asyncio.to_thread(importlib.import_module, f"{__package__}.assembly")
+            self.runtime, self.router = assembly.build(self, serverapp)
+        except Exception:
+            self.log.exception("the personas runtime failed to start")
+            return
+        finally:
+            settings[READY].set()
+        self._preload = asyncio.ensure_future(asyncio.to_thread(assembly.preload_agent_sdk))
+        chat_manager = settings.get("chat_manager")
         if chat_manager is None:
             self.log.error("jupyterlab_chat is not enabled: personas cannot join chats")
             return
         await self.router.start(chat_manager)
 
-    def start_documents(self, serverapp: Any) -> None:
-        """The live-document layer, the headless executor and the MCP endpoint's address."""
-        runtime = self.runtime
-        runtime.documents = make_document_layer(
-            serverapp, runtime.root_dir, self.log, idle_release=self.headless_room_release
-        )
-        runtime.executor = NotebookExecutor(
-            serverapp, runtime.documents, self.log, max_output_bytes=self.max_output_bytes
-        )
-        runtime.mcp_url = url_path_join(serverapp.connection_url, "api/ai-personas/mcp")
-        self.log.info("notebook tools: %s, at %s", runtime.documents.name, runtime.mcp_url)
-
     async def stop_extension(self) -> None:
+        if self.runtime is None:
+            return  # stopped before it started
         # agents first: their process groups are killed, so closing sessions waits for nothing
         if self.runtime.agents is not None:
             await self.runtime.agents.shutdown()

@@ -14,37 +14,26 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from jupyter_server.base.handlers import APIHandler, JupyterHandler
-from pydantic import BaseModel, Field, ValidationError
 from tornado import web
 
-from .permissions import PermissionAnswerError
+from .startup import RUNTIME, runtime_ready
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from .router.router import ChatRouter
     from .router.session import ChatSession
     from .runtime import Runtime
 
 
-class ChatBody(BaseModel):
-    """A chat, by path or by id (the id stays when the file is renamed)."""
-
-    chat: str | None = Field(None, min_length=1, description="the chat's path")
-    chat_id: str | None = Field(None, min_length=1)
-
-
-class PermissionAnswerBody(ChatBody):
-    request: int = Field(ge=1)
-    option_id: str = Field(min_length=1)
-
-
-class StopBody(ChatBody):
-    persona: str | None = None  # id or name; all replies to the caller when absent
-
-
 class PersonasAPIHandler(APIHandler):
+    async def prepare(self) -> None:  # type: ignore[override]
+        await super().prepare()
+        await runtime_ready(self.settings)
+
     @property
     def runtime(self) -> Runtime:
-        return self.settings["jupyter_ai_personas_runtime"]
+        return self.settings[RUNTIME]
 
     @property
     def router(self) -> ChatRouter:
@@ -53,7 +42,7 @@ class PersonasAPIHandler(APIHandler):
     def parse(self, model: type[BaseModel]) -> Any:
         try:
             return model.model_validate(json.loads(self.request.body or b"{}"))
-        except (ValueError, ValidationError) as exc:
+        except ValueError as exc:  # pydantic's ValidationError is one
             raise web.HTTPError(400, f"invalid request body: {exc}") from exc
 
     def chat_session(self, path: str | None = None, chat_id: str | None = None) -> ChatSession:
@@ -76,6 +65,9 @@ class PersonasAPIHandler(APIHandler):
 class PermissionsHandler(PersonasAPIHandler):
     @web.authenticated
     async def post(self) -> None:
+        from .api_models import PermissionAnswerBody
+        from .permissions import PermissionAnswerError
+
         body = self.parse(PermissionAnswerBody)
         session = self.chat_session(body.chat, body.chat_id)
         _, name = self.person()
@@ -89,6 +81,8 @@ class PermissionsHandler(PersonasAPIHandler):
 class StopHandler(PersonasAPIHandler):
     @web.authenticated
     async def post(self) -> None:
+        from .api_models import StopBody
+
         body = self.parse(StopBody)
         session = self.chat_session(body.chat, body.chat_id)
         username, _ = self.person()
@@ -141,9 +135,13 @@ def _describe(runtime: Runtime, definition: Any, unavailable: str | None, busy: 
 class AvatarHandler(JupyterHandler):
     """A persona's avatar: its image file, or its emoji drawn as SVG."""
 
+    async def prepare(self) -> None:  # type: ignore[override]
+        await super().prepare()
+        await runtime_ready(self.settings)
+
     @property
     def runtime(self) -> Runtime:
-        return self.settings["jupyter_ai_personas_runtime"]
+        return self.settings[RUNTIME]
 
     @web.authenticated
     async def get(self, persona_id: str) -> None:

@@ -14,6 +14,7 @@ from jupyterlab_chat.models import User
 from pydantic import BaseModel, ConfigDict
 
 from .definitions import ID_PREFIX, PersonaDefinition
+from .startup import AVATAR_ROUTE
 
 if TYPE_CHECKING:
     from .acp_client.supervisor import AgentSupervisor
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from .mcp.tokens import McpTokens
 
 SYSTEM_USER_ID = f"{ID_PREFIX}::system"
-AVATAR_ROUTE = "api/ai-personas/avatars"
 _COLORS = ["#e65100", "#6a1b9a", "#1565c0", "#2e7d32", "#ad1457", "#00838f", "#4e342e", "#37474f"]
 
 

@@ -86,8 +86,7 @@ class OutputSink:
     def collected(self) -> list[dict[str, Any]]:
         """The outputs so far, stream parts joined."""
         return [
-            {**o, "text": "".join(o["text"])} if o.get("output_type") == "stream" else o
-            for o in self.outputs
+            {**o, "text": "".join(o["text"])} if o.get("output_type") == "stream" else o for o in self.outputs
         ]
 
     def clear(self) -> None:

@@ -7,14 +7,15 @@ session (`Authorization: Bearer <token>`), which stops working when that session
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
-from .protocol import handle
-from .tokens import McpCaller, McpTokens
-from .tools import ToolContext
+from ..startup import RUNTIME, runtime_ready
+
+if TYPE_CHECKING:
+    from .tokens import McpCaller, McpTokens
 
 
 class McpHandler(APIHandler):
@@ -30,6 +31,7 @@ class McpHandler(APIHandler):
         return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
     async def prepare(self) -> None:  # type: ignore[override]
+        await runtime_ready(self.settings)  # the tokens and tools come with the runtime
         token = self._bearer()
         self._caller = self.tokens.lookup(token) if token else None
         await super().prepare()
@@ -45,13 +47,18 @@ class McpHandler(APIHandler):
         if not user:
             raise web.HTTPError(403, "the MCP endpoint needs Jupyter authentication or a session token")
         name = getattr(user, "display_name", None) or getattr(user, "name", None) or "MCP client"
+        from .tokens import McpCaller
+
         return McpCaller(
             username=getattr(user, "username", name), name=name, color=getattr(user, "color", None)
         )
 
     async def post(self) -> None:
         caller = self.caller()
-        runtime = self.settings["jupyter_ai_personas_runtime"]
+        from .protocol import handle
+        from .tools import ToolContext
+
+        runtime = self.settings[RUNTIME]
         if runtime.documents is None or runtime.executor is None:
             raise web.HTTPError(503, "the notebook tools are not available on this server")
         try:

@@ -1,0 +1,21 @@
+"""Request bodies of the REST routes (validated with pydantic)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class ChatBody(BaseModel):
+    """A chat, by path or by id (the id stays when the file is renamed)."""
+
+    chat: str | None = Field(None, min_length=1, description="the chat's path")
+    chat_id: str | None = Field(None, min_length=1)
+
+
+class PermissionAnswerBody(ChatBody):
+    request: int = Field(ge=1)
+    option_id: str = Field(min_length=1)
+
+
+class StopBody(ChatBody):
+    persona: str | None = None  # id or name; all replies to the caller when absent
