@@ -171,7 +171,7 @@ class NotebookExecutor:
         self.log = log
         self.max_output_bytes = max_output_bytes
         self._locks: dict[str, asyncio.Lock] = {}
-        self._clients: dict[str, Any] = {}
+        self._clients: dict[str, tuple[Any, Any]] = {}  # kernel id -> (client, kernel process)
 
     # -- kernels -----------------------------------------------------------------------
     async def kernel_id(self, api_path: str, *, start: bool = True) -> str | None:
@@ -234,25 +234,32 @@ class NotebookExecutor:
         async with lock:  # one agent execution at a time per kernel
             manager = self.serverapp.kernel_manager.get_kernel(kernel_id)
             client = await self._ready_client(kernel_id, manager)
-            return await self._execute(manager, client, code, timeout, sink)
+            result = await self._execute(manager, client, code, timeout, sink)
+            if result.status in ("timeout", "kernel_died"):  # the client's state is unknown now
+                self._clients.pop(kernel_id, (client, None))[0].stop_channels()
+            return result
 
     async def _ready_client(self, kernel_id: str, manager: Any) -> Any:
         """A client of the kernel that answers, kept for the next run (making one costs ~0.2 s);
         a kernel that died and is not restarting is restarted."""
         self._forget_gone_kernels()
-        client = self._clients.get(kernel_id)
-        if client is not None and await _alive(manager):
-            return client
+        cached = self._clients.get(kernel_id)
+        # after a restart (by anyone: a new process) the old client's sockets may have missed
+        # messages while they reconnected: a new client
+        if cached is not None and cached[1] is _process(manager) and await _alive(manager):
+            return cached[0]
+        if cached is not None:
+            cached[0].stop_channels()
+            del self._clients[kernel_id]
         for attempt in range(3):
             client = manager.client()
             client.start_channels()
             try:
                 await client.wait_for_ready(timeout=60)
-                self._clients[kernel_id] = client
+                self._clients[kernel_id] = (client, _process(manager))
                 return client
             except RuntimeError:  # "Kernel died before replying": it is dead or restarting
                 client.stop_channels()
-                self._clients.pop(kernel_id, None)
                 await asyncio.sleep(1.0 + attempt)
                 if not await _alive(manager):
                     await self.serverapp.kernel_manager.restart_kernel(kernel_id)
@@ -261,11 +268,11 @@ class NotebookExecutor:
     def _forget_gone_kernels(self) -> None:
         running = set(self.serverapp.kernel_manager.list_kernel_ids())
         for kernel_id in [k for k in self._clients if k not in running]:
-            self._clients.pop(kernel_id).stop_channels()
+            self._clients.pop(kernel_id)[0].stop_channels()
             self._locks.pop(kernel_id, None)
 
     def close(self) -> None:
-        for client in self._clients.values():
+        for client, _ in self._clients.values():
             client.stop_channels()
         self._clients.clear()
 
@@ -318,6 +325,12 @@ class NotebookExecutor:
             outputs=sink.collected(),
             message=message,
         )
+
+
+def _process(manager: Any) -> Any:
+    """The kernel's current process (a restart makes a new one; the provisioner stays)."""
+    provisioner = getattr(manager, "provisioner", None)
+    return getattr(provisioner, "process", None) or provisioner
 
 
 async def _alive(manager: Any) -> bool:
