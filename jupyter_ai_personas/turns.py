@@ -13,6 +13,7 @@ from jupyterlab_chat.models import Message
 from .persona import BasePersona, Turn
 
 STOPPED_MARK = "⏹ *stopped*"
+WRITING_DELAY = 0.1  # seconds before a persona shows as writing
 TurnEndCallback = Callable[[BasePersona, Turn], Awaitable[None]]
 
 
@@ -113,7 +114,11 @@ class TurnRunner:
     async def _run(self, turn: Turn) -> None:
         persona = self.persona
         persona._turn = turn
-        persona.chat.set_writing(persona.user, active=True)
+        # "is writing" shows only when the reply takes a moment: a fast first chunk reaches
+        # the browsers without an awareness update to render ahead of it
+        writing = asyncio.get_running_loop().call_later(
+            WRITING_DELAY, persona.chat.set_writing, persona.user
+        )
         self._task = asyncio.create_task(self._process(turn))
         try:
             # wait() never raises the task's exception or cancellation into the worker
@@ -121,6 +126,7 @@ class TurnRunner:
             self._report(turn, self._task)
         finally:
             persona._turn = None
+            writing.cancel()
             persona.chat.set_writing(persona.user, active=False)
         if self._on_turn_end is not None and not turn.stopped:
             await self._on_turn_end(persona, turn)

@@ -4,20 +4,28 @@
  */
 import { DocumentRegistry } from '@jupyterlab/docregistry';
 import { IDisposable } from '@lumino/disposable';
+import type { ISignal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
 import { IPersonaInfo, listPersonas } from './api';
 
-const POLL_MS = 2500;
+// Open, the list refreshes often; closed, the button follows the chat's writers and
+// otherwise checks rarely (every open chat polling often would load the server).
+const POLL_OPEN_MS = 2500;
+const POLL_CLOSED_MS = 30000;
 
 export class RosterButton extends Widget {
   private _timer: number | null = null;
   private _personas: IPersonaInfo[] = [];
   private _open = false;
+  private _loaded = false;
   private _button: HTMLButtonElement;
   private _panel: HTMLDivElement;
 
-  constructor(private _path: () => string) {
+  constructor(
+    private _path: () => string,
+    private _writersChanged?: ISignal<unknown, unknown>
+  ) {
     super();
     this.addClass('jp-AIPersonas-roster');
     this._button = document.createElement('button');
@@ -31,27 +39,54 @@ export class RosterButton extends Widget {
     this.node.appendChild(this._button);
   }
 
+  protected onAfterShow(): void {
+    void this._poll();
+  }
+
   protected onAfterAttach(): void {
     void this._poll();
-    this._timer = window.setInterval(() => void this._poll(), POLL_MS);
+    this._schedule();
+    this._writersChanged?.connect(this._onWriters, this);
   }
 
   protected onBeforeDetach(): void {
-    if (this._timer !== null) {
-      window.clearInterval(this._timer);
-      this._timer = null;
-    }
+    this._stopTimer();
+    this._writersChanged?.disconnect(this._onWriters, this);
     this._panel.remove();
   }
 
   dispose(): void {
+    this._stopTimer();
+    this._writersChanged?.disconnect(this._onWriters, this);
     this._panel.remove();
     super.dispose();
+  }
+
+  private _schedule(): void {
+    this._stopTimer();
+    // until the first answer (the chat may not be attached on the server yet), often too
+    const every = this._open || !this._loaded ? POLL_OPEN_MS : POLL_CLOSED_MS;
+    this._timer = window.setInterval(() => void this._poll(), every);
+  }
+
+  private _stopTimer(): void {
+    if (this._timer !== null) {
+      window.clearInterval(this._timer);
+      this._timer = null;
+    }
+  }
+
+  private _onWriters(): void {
+    void this._poll(); // someone started or stopped writing: maybe a persona
   }
 
   private _toggle(): void {
     this._open = !this._open;
     this._panel.hidden = !this._open;
+    this._schedule();
+    if (this._open) {
+      void this._poll();
+    }
     if (this._open) {
       // the toolbar clips what overflows it: the list floats over the page instead
       const rect = this._button.getBoundingClientRect();
@@ -72,6 +107,10 @@ export class RosterButton extends Widget {
       this._personas = await listPersonas({ chatPath: this._path() });
     } catch {
       return; // the chat is not attached yet
+    }
+    if (!this._loaded) {
+      this._loaded = true;
+      this._schedule();
     }
     this._render();
   }
@@ -117,7 +156,8 @@ export class RosterButton extends Widget {
 export class RosterExtension implements DocumentRegistry.IWidgetExtension<any, any> {
   createNew(panel: any, context: DocumentRegistry.IContext<any>): IDisposable {
     // collaborative documents live on the "RTC:" drive: the server wants the plain path
-    const button = new RosterButton(() => context.path.replace(/^[^/:]+:/, ''));
+    const model = panel.model ?? panel.content?.model;
+    const button = new RosterButton(() => context.path.replace(/^[^/:]+:/, ''), model?.writersChanged);
     panel.toolbar?.insertItem(20, 'jupyter-ai-personas-roster', button);
     return button;
   }

@@ -46,20 +46,75 @@ function chatId(model: IChatModel): string | undefined {
   }
 }
 
+/**
+ * Where the stop buttons of a chat go, computed once per update of the chat and shared by
+ * every message footer (each footer re-renders only when its own buttons change).
+ */
+class StopTargets {
+  private _byMessage = new Map<string, IWriterInfo[]>();
+  private _listeners = new Set<() => void>();
+
+  constructor(private _model: IChatModel) {
+    _model.writersChanged?.connect(this._update, this);
+    _model.messagesUpdated.connect(this._update, this);
+    this._update();
+  }
+
+  get(messageId: string): IWriterInfo[] | undefined {
+    return this._byMessage.get(messageId);
+  }
+
+  subscribe(listener: () => void): () => void {
+    this._listeners.add(listener);
+    return () => {
+      this._listeners.delete(listener);
+    };
+  }
+
+  private _update(): void {
+    const next = new Map<string, IWriterInfo[]>();
+    for (const persona of workingPersonas(this._model)) {
+      const target = stopTarget(this._model, persona.username);
+      if (target !== undefined) {
+        next.set(target, [...(next.get(target) ?? []), persona]);
+      }
+    }
+    if (next.size === 0 && this._byMessage.size === 0) {
+      return; // nobody is working, before or now: no footer changes
+    }
+    this._byMessage = next;
+    this._listeners.forEach(listener => listener());
+  }
+}
+
+const targets = new WeakMap<IChatModel, StopTargets>();
+
+function stopTargets(model: IChatModel): StopTargets {
+  let found = targets.get(model);
+  if (!found) {
+    found = new StopTargets(model);
+    targets.set(model, found);
+  }
+  return found;
+}
+
+function sameWriters(a?: IWriterInfo[], b?: IWriterInfo[]): boolean {
+  return (a ?? []).map(w => w.username).join() === (b ?? []).map(w => w.username).join();
+}
+
 export function StopFooter(props: MessageFooterSectionProps): JSX.Element | null {
   const { model, message } = props;
-  const [, refresh] = React.useState(0);
-  React.useEffect(() => {
-    const update = () => refresh(value => value + 1);
-    model.writersChanged?.connect(update);
-    model.messagesUpdated.connect(update);
-    return () => {
-      model.writersChanged?.disconnect(update);
-      model.messagesUpdated.disconnect(update);
-    };
-  }, [model]);
-  const here = workingPersonas(model).filter(persona => stopTarget(model, persona.username) === message.id);
-  if (!here.length) {
+  const shared = stopTargets(model);
+  const [here, setHere] = React.useState(() => shared.get(message.id));
+  React.useEffect(
+    () =>
+      shared.subscribe(() => {
+        const now = shared.get(message.id);
+        setHere(before => (sameWriters(before, now) ? before : now));
+      }),
+    [shared, message.id]
+  );
+  if (!here?.length) {
     return null;
   }
   return (
