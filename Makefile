@@ -1,6 +1,7 @@
 # `make lab`  : set up everything and start JupyterLab on a demo workspace
 # `make test` : set up everything and run every test
 # `make bench`: run the benchmarks and write docs/benchmarks.md
+# `make bench-compare`: the same work side by side with Jupyter AI v3 (in its own venv)
 
 PYTHON ?= python3
 VENV := .venv
@@ -10,8 +11,9 @@ TEST_SITE := .test-site
 WORKSPACE := .demo-workspace
 E2E := .e2e
 E2E_AGENTS := @zed-industries/claude-agent-acp@0.23.1 @zed-industries/codex-acp@0.16.0
+V3 := .bench-v3
 
-.PHONY: lab test bench install test-setup clean screenshots
+.PHONY: lab test bench bench-compare install test-setup clean screenshots
 
 FRONTEND := package.json package-lock.json tsconfig.json $(wildcard src/*) $(wildcard style/*)
 
@@ -50,6 +52,20 @@ test: test-setup
 bench: test-setup
 	$(BIN)/python -m benchmarks.run
 
+# Jupyter AI v3 pins other versions than ours: it gets a virtual environment of its own.
+$(V3)/.installed: benchmarks/compare/requirements-v3.txt
+	test -x $(V3)/bin/python || $(PYTHON) -m venv $(V3)
+	$(V3)/bin/pip install --quiet --upgrade pip
+	$(V3)/bin/pip install --quiet -r benchmarks/compare/requirements-v3.txt
+	touch $@
+
+$(VENV)/.bench-installed: $(STAMP)
+	$(BIN)/pip install --quiet "matplotlib>=3.8"
+	touch $@
+
+bench-compare: test-setup $(V3)/.installed $(VENV)/.bench-installed
+	$(BIN)/python -m benchmarks.run compare
+
 # Refresh the screenshots in docs/ from the browser tests.
 screenshots: test-setup
 	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser -q
@@ -60,4 +76,4 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=$(WORKSPACE) --ServerApp.allow_root=True --no-browser
 
 clean:
-	rm -rf $(VENV) $(TEST_SITE) $(WORKSPACE) $(E2E)
+	rm -rf $(VENV) $(TEST_SITE) $(WORKSPACE) $(E2E) $(V3)

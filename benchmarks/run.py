@@ -1,7 +1,8 @@
 """Run the benchmarks and write docs/benchmarks.md.
 
-python -m benchmarks.run                 # every benchmark
+python -m benchmarks.run                 # our own benchmarks (`make bench`)
 python -m benchmarks.run streaming       # some of them; the others keep their last results
+python -m benchmarks.run compare         # side by side with Jupyter AI v3 (`make bench-compare`)
 """
 
 from __future__ import annotations
@@ -40,14 +41,20 @@ SECTIONS: dict[str, tuple[str, str]] = {
         "An agent's notebook edits through the MCP tools, seen by a person's client, and the cost "
         "of running cells headless.",
     ),
+    "compare": (
+        "Side by side with Jupyter AI v3",
+        "The same work on both runtimes, on this machine, in one run (`make bench-compare`).",
+    ),
 }
+OWN = ["streaming", "agents", "notebooks"]  # `compare` needs Jupyter AI v3's own environment
 
 
 def render(results: dict[str, Any]) -> str:
     lines = [
         "# Benchmarks",
         "",
-        "Reproduce with `make bench` (all) or `.venv/bin/python -m benchmarks.run <name>` (one).",
+        "Reproduce with `make bench` (ours), `make bench-compare` (side by side with Jupyter AI v3) "
+        "or `.venv/bin/python -m benchmarks.run <name>` (one section).",
         "",
     ]
     for name, (title, intro) in SECTIONS.items():
@@ -82,6 +89,9 @@ async def main(names: list[str]) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("names", nargs="*", default=list(SECTIONS))
+    parser.add_argument("names", nargs="*", help=f"some of: {', '.join(SECTIONS)}")
     args = parser.parse_args()
-    asyncio.run(main(args.names))
+    unknown = [name for name in args.names if name not in SECTIONS]
+    if unknown:
+        parser.error(f"no benchmark {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
+    asyncio.run(main(args.names or OWN))

@@ -53,6 +53,7 @@ class JupyterServer:
         args: list[str] | None = None,
         env: dict[str, str] | None = None,
         port: int | None = None,
+        python: str = sys.executable,
     ):
         self.root_dir = root_dir
         self.home = home
@@ -60,6 +61,7 @@ class JupyterServer:
         self.args = list(args or [])
         self.env = env or server_env(home)
         self.port = port or free_port()
+        self.python = python  # another virtual environment's Python runs another install
         self.token = secrets.token_hex(16)
         self.log_path = home / f"server-{self.port}.log"
         self.process: asyncio.subprocess.Process | None = None
@@ -74,7 +76,7 @@ class JupyterServer:
 
     def command(self) -> list[str]:
         return [
-            sys.executable,
+            self.python,
             "-m",
             "jupyter_server",
             f"--ServerApp.port={self.port}",
@@ -91,7 +93,7 @@ class JupyterServer:
             *self.args,
         ]
 
-    async def start(self, timeout: float = 60) -> None:
+    async def start(self, timeout: float = 60, poll: float = 0.1) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
         self.root_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child keeps it
@@ -115,7 +117,7 @@ class JupyterServer:
                         return
                 except httpx.HTTPError:
                     pass
-                await asyncio.sleep(0.1)
+                await asyncio.sleep(poll)
         raise TimeoutError(f"server did not start:\n{self.log()[-4000:]}")
 
     async def stop(self, timeout: float = 20) -> int | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import pytest
 from jupyterlab_chat.ychat import YChat
@@ -91,7 +92,7 @@ async def test_a_long_line_streams_in_messages_that_are_never_rewritten():
     assert "".join(finals) == "".join(words)
     assert len(finals) >= 5 and all(len(b) <= 300 for b in finals)
     for history in bodies.values():  # each write only grows the message: no cut-back rewrites
-        assert all(later.startswith(earlier) for earlier, later in zip(history, history[1:], strict=False))
+        assert all(later.startswith(earlier) for earlier, later in itertools.pairwise(history))
 
 
 def test_stopped_suffix_and_close_without_text():

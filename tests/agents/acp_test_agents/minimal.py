@@ -3,7 +3,7 @@
 It starts in a few tens of milliseconds (the acp SDK takes ~0.6 s to import), so a
 benchmark measures the runtime that drives it rather than the agent's start-up. It speaks
 just enough ACP: initialize, authenticate, session/new|load|resume|close, session/prompt
-("hello", or "bench N D [SIZE]": SIZE characters in N chunks every D seconds) and
+("hello [TAG]", or "bench N D [SIZE]": SIZE characters in N chunks every D seconds) and
 session/cancel.
 """
 
@@ -99,8 +99,8 @@ class MinimalAgent:
                 end = len(body) if index == count - 1 else (index + 1) * step
                 self.chunk(session_id, body[index * step : end])
                 await asyncio.sleep(max(0.0, start + (index + 1) * delay - loop.time()))
-        else:
-            self.chunk(session_id, "Hello from the minimal agent!")
+        else:  # "hello [TAG]": a greeting, tagged so that a watcher can tell the replies apart
+            self.chunk(session_id, " ".join(["Hello from the minimal agent!", *words[1:]]))
         self.reply(request_id, {"stopReason": stop})
 
 
