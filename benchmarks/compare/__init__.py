@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from .browser import Chromium, browser_latency
-from .measures import cold_latency, crowd, startup_seconds, streamed_reply, warm_latency
+from .measures import cold_latency, crowd, idle_without_runtime, startup_seconds, streamed_reply, warm_latency
 from .report import NOTES, plot, table
 from .runtimes import OURS, V3, V3_NODELAY, V3_VENV, Runtime
 
@@ -41,7 +41,8 @@ def versions(runtime: Runtime) -> dict[str, str]:
         "    except m.PackageNotFoundError: pass\n"
         "print(json.dumps(out))"
     )
-    return json.loads(subprocess.run([str(runtime.python), "-c", code], capture_output=True, text=True).stdout)
+    out = subprocess.run([str(runtime.python), "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
 
 
 def alternate(index: int) -> list[Runtime]:
@@ -68,13 +69,16 @@ async def run() -> dict[str, Any]:
             for runtime in [*alternate(index), V3_NODELAY]:
                 data[runtime.key].setdefault("warm", []).extend(await warm_latency(runtime, WARM))
             for runtime in alternate(index):
-                data[runtime.key].setdefault("browser", []).extend(await browser_latency(browser, runtime, BROWSER))
+                data[runtime.key].setdefault("browser", []).extend(
+                    await browser_latency(browser, runtime, BROWSER)
+                )
                 for _ in range(COLD):
                     add(runtime, "cold", await cold_latency(runtime))
             for runtime in alternate(index):
                 add(runtime, "stream", await streamed_reply(runtime))
             for runtime in alternate(index):
                 add(runtime, "crowd", await crowd(runtime, CHATS))
+                add(runtime, "idle_without", await idle_without_runtime(runtime, CHATS))
     result = {
         "rounds": ROUNDS,
         "chats": CHATS,

@@ -60,7 +60,9 @@ async def browser_latency(browser: Browser, runtime: Runtime, samples: int) -> l
                 page = await open_chat(browser, server, "browser.chat")
                 await page.evaluate(WATCH)
                 await shown_after(page, runtime, person, uuid.uuid4().hex[:8])  # the agent starts
-                return [await shown_after(page, runtime, person, uuid.uuid4().hex[:8]) for _ in range(samples)]
+                return [
+                    await shown_after(page, runtime, person, uuid.uuid4().hex[:8]) for _ in range(samples)
+                ]
             finally:
                 await person.__aexit__(None, None, None)
 

@@ -132,9 +132,7 @@ async def crowd(runtime: Runtime, chats: int) -> dict[str, Any]:
                     first_mb = rss_mb(pid)
             await asyncio.sleep(2.0)
             per_chat_mb = (rss_mb(pid) - first_mb) / (chats - 1)
-            cpu_before = cpu_seconds(pid)
-            await asyncio.sleep(IDLE_SECONDS)
-            idle_percent = (cpu_seconds(pid) - cpu_before) / IDLE_SECONDS * 100
+            idle_percent = await idle_cpu_percent(pid)
 
             async def one(person: ChatClient) -> float:
                 before = persona_text(person)
@@ -149,6 +147,28 @@ async def crowd(runtime: Runtime, chats: int) -> dict[str, Any]:
 
             durations = await asyncio.gather(*(one(p) for p in people))
     return {"per_chat_mb": per_chat_mb, "idle_cpu_percent": idle_percent, "durations": list(durations)}
+
+
+async def idle_cpu_percent(pid: int) -> float:
+    before = cpu_seconds(pid)
+    await asyncio.sleep(IDLE_SECONDS)
+    return (cpu_seconds(pid) - before) / IDLE_SECONDS * 100
+
+
+async def idle_without_runtime(runtime: Runtime, chats: int) -> float:
+    """Idle CPU of the same server with the same open chats but without the persona runtime:
+    what jupyter-collaboration and jupyterlab-chat cost by themselves."""
+    flags = ", ".join(f"{name!r}: False" for name in runtime.packages)
+    with tempfile.TemporaryDirectory(prefix="cmp-idle-") as tmp:
+        args = [f"--ServerApp.jpserver_extensions={{{flags}}}"]
+        async with running(runtime, Path(tmp), args=args) as server, contextlib.AsyncExitStack() as stack:
+            assert server.process is not None
+            for index in range(chats):
+                person = ChatClient(server, f"crowd-{index}.chat")
+                await person.__aenter__()
+                stack.push_async_callback(person.__aexit__, None, None, None)
+            await asyncio.sleep(3.0)
+            return await idle_cpu_percent(server.process.pid)
 
 
 async def startup_seconds(runtime: Runtime, disable: list[str]) -> float:

@@ -25,7 +25,10 @@ def _pcts(values: list[float], fmt: Callable[[float], str]) -> str:
 
 
 def _ratio(ours: float, theirs: float) -> str:
-    return f"{ours / theirs:.2f}" if theirs else "–"
+    if not theirs or ours * theirs < 0:
+        return "–"
+    ratio = ours / theirs
+    return f"{ratio:.2f}" if ratio >= 0.1 else f"{ratio:.2g}"
 
 
 def rows(data: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
@@ -42,14 +45,16 @@ def rows(data: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
     def startup(runtime: dict[str, Any], base: str) -> list[float]:
         return [full - other for full, other in zip(runtime["start_full"], runtime[base], strict=True)]
 
-    seconds: Callable[[float], str] = lambda v: f"{v:.2f} s"  # noqa: E731
+    seconds: Callable[[float], str] = "{:.2f} s".format
     chats = data["chats"]
     table: list[tuple[str, str, str, str, str]] = []
 
     def add_pcts(metric: str, a: list[float], b: list[float], fmt: Callable[[float], str], goal: str) -> None:
         table.append((metric, _pcts(b, fmt), _pcts(a, fmt), _ratio(median(a), median(b)), goal))
 
-    def add_spread(metric: str, a: list[float], b: list[float], fmt: Callable[[float], str], goal: str) -> None:
+    def add_spread(
+        metric: str, a: list[float], b: list[float], fmt: Callable[[float], str], goal: str
+    ) -> None:
         table.append((metric, _spread(b, fmt), _spread(a, fmt), _ratio(median(a), median(b)), goal))
 
     add_pcts("warm mention → first chunk, websocket client", ours["warm"], v3["warm"], _ms, "≤ 10 ms")
@@ -89,8 +94,13 @@ def rows(data: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
         field(ours["crowd"], "idle_cpu_percent"),
         field(v3["crowd"], "idle_cpu_percent"),
         "{:.1f} % of a core".format,
-        "0",
+        "",
     )
+    own = [
+        [entry["idle_cpu_percent"] - bare for entry, bare in zip(r["crowd"], r["idle_without"], strict=True)]
+        for r in (ours, v3)
+    ]
+    add_spread("… of which the runtime's own (with − without it)", own[0], own[1], "{:+.1f} %".format, "0")
     signed = "{:+.2f} s".format
     add_spread(
         "start-up to /api/status: the runtime's own cost (with − without it)",
@@ -110,7 +120,10 @@ def rows(data: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
 
 
 def table(data: dict[str, Any]) -> str:
-    lines = ["| metric | Jupyter AI v3 | jupyter-ai-personas | ours / theirs | goal |", "|---|---|---|---|---|"]
+    lines = [
+        "| metric | Jupyter AI v3 | jupyter-ai-personas | ours / theirs | goal |",
+        "|---|---|---|---|---|",
+    ]
     lines += [f"| {' | '.join(row)} |" for row in rows(data)]
     versions = data["versions"]
     lines += [
@@ -124,8 +137,10 @@ def table(data: dict[str, Any]) -> str:
         )
         + ".",
         "",
-        f"Medians of {data['rounds']} alternating rounds with the range in brackets, or percentiles of all "
-        "samples pooled; reproduce with `make bench-compare` (about 15 minutes).",
+        (
+            f"Medians of {data['rounds']} alternating rounds with the range in brackets, or percentiles "
+            "of all samples pooled; reproduce with `make bench-compare` (about 20 minutes)."
+        ),
     ]
     return "\n".join(lines)
 

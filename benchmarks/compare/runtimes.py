@@ -68,7 +68,9 @@ class Runtime:
         )
         with tempfile.TemporaryDirectory() as home:
             env = self.server_env(Path(home))
-            out = subprocess.run([str(self.python), "-c", code], env=env, capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [str(self.python), "-c", code], env=env, capture_output=True, text=True, check=True
+            )
         return {name: on for name, on in json.loads(out.stdout).items() if on}
 
     def server_env(self, home: Path) -> dict[str, str]:
