@@ -109,5 +109,6 @@ def table(data: dict[str, Any]) -> str:
 
 NOTES = """
 The overhead of `execute_cell` covers the MCP request, opening the live document, clearing and
-writing the outputs and the execution count into the cell, and a kernel client per call.
+writing the outputs and the execution count into the cell. The kernel client is kept per kernel
+(a new one only after a restart or a run that timed out).
 """
