@@ -115,20 +115,24 @@ NOTES = """
 growing reply resends the whole body: one message costs about the square of its length.
 Writing every chunk (what Jupyter AI v3 does) sends about 1,000 bytes per reply byte here.
 Coalescing alone (one write per 0.2 s) still resends a 20 KB body about 100 times: ~50 bytes
-per byte. Continuing the reply in a new message at a paragraph break bounds every write:
-at the default 500 characters the watcher receives ~3.2 bytes per reply byte and sees new
-text at least every ~210 ms (goal: ≤ 3 bytes and ≤ 250 ms).
+per byte. Continuing the reply in a new message bounds every write: at the default 500
+characters the watcher receives ~2.8 bytes per reply byte and sees new text at least every
+~205 ms (goal: ≤ 3 bytes and ≤ 250 ms).
 
-**How close to the goal, and what would close it.** With whole-string bodies the cost per
-reply byte is about (k + 1) / 2 plus overheads, where k is the number of writes a message
-receives before the next one starts (message size ÷ bytes per write). The 0.2 s flush
-interval cannot grow (new text must appear every 250 ms), so only smaller messages lower it:
-~400 characters would reach 3.0, at the price of ~60 chat bubbles for this 20 KB reply. A
-text-typed (`Y.Text`) body would send only the new text (~1.3 bytes per byte, measured on a
-bare document), but jupyterlab-chat 0.25's frontend handles only array and map events, so
-such a body would not update live in plain jupyterlab-chat.
+**What sets the bytes.** With whole-string bodies the cost per reply byte is about (k + 1) / 2
+plus overheads, where k is the number of writes a message receives before the next one
+starts. Past half the limit a write stops at a paragraph or word end, so the next message
+starts exactly where the chat already shows the text and closing a message costs no extra
+write. The 0.2 s flush interval cannot grow (new text must appear every 250 ms), so only
+smaller messages would lower it further, at the price of more chat bubbles and more document
+structure (~250 bytes per message: the growth column). A text-typed (`Y.Text`) body would send
+only the new text (~1.3 bytes per byte, measured on a bare document), but jupyterlab-chat
+0.25's frontend handles only array and map events, so such a body would not update live.
 
-**Server CPU** is dominated by jupyter-collaboration's SQLite update store, which writes
-every document update in a worker thread (py-spy: about two thirds of the samples); fewer
-writes is what lowers it, which coalescing does (4.9 s → 0.7 s).
+**Server CPU.** Coalescing is what lowers it (4.8 s → ~0.6 s). Of the ~0.6 s left, ~0.2 s is
+the workload itself: a persona that sleeps through the same 2,000 chunks and writes once
+costs 0.17–0.29 s. The rest is spread over the ~150 document updates (jupyter-collaboration's
+room and store, websocket writes, thread hand-offs): swapping the SQLite store for the
+temp-file store changes it by less than the run-to-run spread, and a py-spy profile shows no
+hot spot in the runtime's own code.
 """

@@ -116,9 +116,7 @@ class TurnRunner:
         persona._turn = turn
         # "is writing" shows only when the reply takes a moment: a fast first chunk reaches
         # the browsers without an awareness update to render ahead of it
-        writing = asyncio.get_running_loop().call_later(
-            WRITING_DELAY, persona.chat.set_writing, persona.user
-        )
+        writing = asyncio.get_running_loop().call_later(WRITING_DELAY, persona.chat.set_writing, persona.user)
         self._task = asyncio.create_task(self._process(turn))
         try:
             # wait() never raises the task's exception or cancellation into the worker

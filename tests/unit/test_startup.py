@@ -15,8 +15,8 @@ from jupyter_ai_personas.startup import READY, RUNTIME, runtime_ready
 def test_the_extension_module_loads_without_the_runtime():
     code = (
         "import sys, jupyter_ai_personas.extension;"
-        "heavy = [m for m in ('pydantic', 'acp', 'jupyter_ai_personas.router', 'jupyter_ai_personas.mcp.tools')"
-        " if m in sys.modules]; print(heavy)"
+        "heavy = [m for m in ('pydantic', 'acp', 'jupyter_ai_personas.router',"
+        " 'jupyter_ai_personas.mcp.tools') if m in sys.modules]; print(heavy)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
