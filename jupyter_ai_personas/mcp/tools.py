@@ -1,4 +1,4 @@
-"""The notebook and file tools, with pydantic inputs (their JSON schemas are what MCP lists)."""
+"""The notebook and file tools (their pydantic inputs, in inputs.py, are what MCP lists)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,33 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 from ..documents import notebook as nb
 from ..documents.executor import ExecutionResult, NotebookExecutor
 from ..documents.layer import DocumentLayer
 from ..documents.notebook import NotebookError
 from ..documents.presence import show_presence
+from .inputs import (
+    CellInput,
+    CellTypeInput,
+    CreateNotebookInput,
+    EditCellInput,
+    ExecuteCellInput,
+    ExecuteCellsInput,
+    ExecuteCodeInput,
+    InsertCellInput,
+    InsertExecuteInput,
+    ListFilesInput,
+    MoveCellInput,
+    PathInput,
+    ReadFileInput,
+    ReadNotebookInput,
+    SearchInput,
+    ToolInput,
+)
 from .tokens import McpCaller
 
 AGENT_OUTPUT_CHARS = 20_000
@@ -65,81 +83,6 @@ class ToolContext:
 
     def note(self) -> str:
         return "" if self.layer.live else " (no collaboration extension: the file changed on disk, not live)"
-
-
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class PathInput(_Input):
-    path: str = Field(description="a path relative to the server root")
-
-
-class ListFilesInput(_Input):
-    path: str = Field(".", description="a folder relative to the server root")
-    pattern: str = Field("*", description="glob of names to list, e.g. *.csv")
-
-
-class ReadFileInput(PathInput):
-    start_line: int = Field(1, ge=1)
-    limit: int = Field(2000, ge=1, le=20000, description="lines to read")
-
-
-class ReadNotebookInput(PathInput):
-    include_outputs: bool = True
-
-
-class CellInput(PathInput):
-    cell_id: str | None = Field(None, description="the cell's id (preferred)")
-    index: int | None = Field(None, description="the cell's position, when no id is given")
-
-
-class InsertCellInput(PathInput):
-    source: str
-    cell_type: Literal["code", "markdown", "raw"] = "code"
-    index: int | None = Field(None, description="position of the new cell; the end by default")
-    after_cell_id: str | None = Field(None, description="insert after this cell instead")
-
-
-class EditCellInput(CellInput):
-    source: str = Field(description="the cell's whole new source (applied as minimal edits)")
-
-
-class MoveCellInput(CellInput):
-    to_index: int
-
-
-class CellTypeInput(CellInput):
-    cell_type: Literal["code", "markdown", "raw"]
-
-
-class CreateNotebookInput(PathInput):
-    kernel_name: str | None = Field("python3", description="kernelspec name")
-
-
-class SearchInput(_Input):
-    query: str = Field(min_length=1)
-    path: str = "."
-    regex: bool = False
-
-
-class ExecuteCellInput(CellInput):
-    timeout: float = Field(120, gt=0, le=3600, description="seconds before the kernel is interrupted")
-
-
-class InsertExecuteInput(InsertCellInput):
-    timeout: float = Field(120, gt=0, le=3600)
-
-
-class ExecuteCellsInput(PathInput):
-    start_index: int = 0
-    end_index: int | None = Field(None, description="last cell to run (inclusive); the last cell by default")
-    timeout: float = Field(120, gt=0, le=3600, description="per cell")
-
-
-class ExecuteCodeInput(PathInput):
-    code: str
-    timeout: float = Field(120, gt=0, le=3600)
 
 
 Handler = Callable[[ToolContext, Any], Awaitable[ToolResult]]
@@ -200,7 +143,7 @@ async def list_notebooks(ctx: ToolContext, args: ListFilesInput) -> ToolResult:
     return ToolResult.text("\n".join(found) or "(no notebooks)")
 
 
-async def list_kernels(ctx: ToolContext, args: _Input) -> ToolResult:
+async def list_kernels(ctx: ToolContext, args: ToolInput) -> ToolResult:
     sessions = await ctx.executor.serverapp.session_manager.list_sessions()
     by_kernel = {s["kernel"]["id"]: s.get("path") for s in sessions if s.get("kernel")}
     lines = [
@@ -380,7 +323,7 @@ TOOLS = [
         list_notebooks,
         True,
     ),
-    Tool("list_kernels", "List running kernels and their notebooks", _Input, list_kernels, True),
+    Tool("list_kernels", "List running kernels and their notebooks", ToolInput, list_kernels, True),
     Tool(
         "read_notebook",
         "Read a notebook: every cell with its id, source and outputs",
