@@ -15,6 +15,8 @@ import sys
 import uuid
 from typing import Any
 
+from .bench import bench_chunks
+
 
 class MinimalAgent:
     def __init__(self) -> None:
@@ -85,20 +87,11 @@ class MinimalAgent:
         words = text.strip().splitlines()[-1].split() if text.strip() else []
         stop = "end_turn"
         if words and words[0] == "bench":
-            count = int(words[1]) if len(words) > 1 else 2000
-            delay = float(words[2]) if len(words) > 2 else 0.01
-            size = int(words[3]) if len(words) > 3 else 20_000
-            body = ("lorem ipsum dolor sit amet " * (size // 27 + 1))[:size]
-            step = len(body) // count
-            loop = asyncio.get_running_loop()
-            start = loop.time()
-            for index in range(count):
+            async for chunk in bench_chunks(words[1:]):
                 if cancelled.is_set():
                     stop = "cancelled"
                     break
-                end = len(body) if index == count - 1 else (index + 1) * step
-                self.chunk(session_id, body[index * step : end])
-                await asyncio.sleep(max(0.0, start + (index + 1) * delay - loop.time()))
+                self.chunk(session_id, chunk)
         else:  # "hello [TAG]": a greeting, tagged so that a watcher can tell the replies apart
             self.chunk(session_id, " ".join(["Hello from the minimal agent!", *words[1:]]))
         self.reply(request_id, {"stopReason": stop})

@@ -23,6 +23,8 @@ from acp import (
 )
 from acp.schema import PermissionOption, UsageUpdate
 
+from .bench import bench_chunks
+
 if TYPE_CHECKING:
     from .scripted import Session
 
@@ -77,20 +79,10 @@ class Script:
 
     async def do_bench(self, rest: str, text: str) -> str:
         """A 20 KB reply in N chunks, one every D seconds on a fixed schedule (for benchmarks)."""
-        parts = rest.split()
-        count = int(parts[0]) if parts else 2000
-        delay = float(parts[1]) if len(parts) > 1 else 0.01
-        size = int(parts[2]) if len(parts) > 2 else 20_000
-        body = ("lorem ipsum dolor sit amet " * (size // 27 + 1))[:size]
-        step = len(body) // count
-        loop = asyncio.get_running_loop()
-        start = loop.time()
-        for index in range(count):
+        async for chunk in bench_chunks(rest.split()):
             if self.session.cancelled.is_set():
                 return "cancelled"
-            end = len(body) if index == count - 1 else (index + 1) * step
-            await self.reply.say(body[index * step : end])
-            await asyncio.sleep(max(0.0, start + (index + 1) * delay - loop.time()))
+            await self.reply.say(chunk)
         return "end_turn"
 
     async def do_wait(self, rest: str, text: str) -> str:
