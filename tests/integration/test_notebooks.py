@@ -323,7 +323,7 @@ def _text_client(server, room: str, session: str):
     from httpx_ws import aconnect_ws
     from pycrdt import Doc, Provider, Text
 
-    from tests.support.chat_client import CountingChannel
+    from tests.support.room_client import CountingChannel
 
     @contextlib.asynccontextmanager
     async def connect():

@@ -2,60 +2,32 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import time
-from collections.abc import AsyncIterator, Callable
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
-from httpx_ws import aconnect_ws
 from jupyter_ydoc import YNotebook
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
-from pycrdt import Awareness, Doc, Provider, Text
+from pycrdt import Text
 
-from .chat_client import CountingChannel, open_room
+from .room_client import RoomClient
 from .server import JupyterServer
 
-T = TypeVar("T")
 
-
-class NotebookClient:
+class NotebookClient(RoomClient):
     """`async with NotebookClient(server, "a.ipynb") as notebook:`"""
 
+    kind = "notebook"
+
     def __init__(self, server: JupyterServer, path: str):
-        self.server, self.path = server, path
-        self.doc = Doc()
+        super().__init__(server, path)
         self.notebook = YNotebook(self.doc)
-        self.awareness = Awareness(self.doc)
-        self._changed = asyncio.Event()
-        self._stack = contextlib.AsyncExitStack()
-        self.channel: CountingChannel | None = None
 
     async def __aenter__(self) -> NotebookClient:
-        room, session = await open_room(self.server, self.path, kind="notebook")
-        http = await self._stack.enter_async_context(httpx.AsyncClient(headers=self.server.headers))
-        websocket = await self._stack.enter_async_context(
-            aconnect_ws(
-                f"{self.server.url}api/collaboration/room/{room}?sessionId={session}",
-                client=http,
-                keepalive_ping_interval_seconds=None,
-            )
-        )
-        self.channel = CountingChannel(websocket, room, self._on_awareness)
-        provider = await self._stack.enter_async_context(Provider(self.doc, self.channel))
-        await asyncio.wait_for(provider.synced.wait(), 20)
-        self.doc.observe(lambda _event: self._changed.set())
+        await self._connect()
         return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        with contextlib.suppress(Exception):
-            await self._stack.aclose()
-
-    def _on_awareness(self, update: bytes) -> None:
-        self.awareness.apply_awareness_update(update, "server")
-        self._changed.set()
 
     # -- looking -----------------------------------------------------------------------
     def cells(self) -> list[dict[str, Any]]:
@@ -70,17 +42,8 @@ class NotebookClient:
     def collaborators(self) -> list[dict[str, Any]]:
         return [s for s in self.awareness.states.values() if s and s.get("user")]
 
-    async def wait_for(self, predicate: Callable[[], T], timeout: float = 30, what: str = "") -> T:
-        deadline = time.monotonic() + timeout
-        while True:
-            self._changed.clear()
-            value = predicate()
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what or predicate}; cells: {self.cells()}")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), 1.0)
+    def describe(self) -> str:
+        return f"cells: {self.cells()}"
 
     # -- acting ------------------------------------------------------------------------
     def type_into(self, cell_id: str, text: str, at: int = 0) -> None:
