@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     from .runtime import Runtime
 
 
-class PersonasAPIHandler(APIHandler):
+class RuntimeRoute(JupyterHandler):
+    """A route that needs the runtime: it waits for it (503 if it failed to start)."""
+
     async def prepare(self) -> None:  # type: ignore[override]
         await super().prepare()
         await runtime_ready(self.settings)
@@ -34,6 +36,10 @@ class PersonasAPIHandler(APIHandler):
     @property
     def runtime(self) -> Runtime:
         return self.settings[RUNTIME]
+
+
+class PersonasAPIHandler(RuntimeRoute, APIHandler):
+    """A JSON route of the extension."""
 
     @property
     def router(self) -> ChatRouter:
@@ -132,16 +138,8 @@ def _describe(runtime: Runtime, definition: Any, unavailable: str | None, busy: 
     }
 
 
-class AvatarHandler(JupyterHandler):
+class AvatarHandler(RuntimeRoute):
     """A persona's avatar: its image file, or its emoji drawn as SVG."""
-
-    async def prepare(self) -> None:  # type: ignore[override]
-        await super().prepare()
-        await runtime_ready(self.settings)
-
-    @property
-    def runtime(self) -> Runtime:
-        return self.settings[RUNTIME]
 
     @web.authenticated
     async def get(self, persona_id: str) -> None:
