@@ -17,6 +17,7 @@ from .catalog import PersonaCatalog
 from .documents.collaboration import make_document_layer
 from .documents.executor import NotebookExecutor
 from .mcp.tokens import McpTokens
+from .paths import PathRules
 from .router.router import ChatRouter
 from .runtime import Runtime, RuntimeSettings
 from .startup import RUNTIME
@@ -51,6 +52,7 @@ def build(app: PersonasExtension, serverapp: Any) -> tuple[Runtime, ChatRouter]:
         base_url=serverapp.base_url,
         log=app.log,
         serverapp=serverapp,
+        path_rules=path_rules(serverapp, root),
     )
     runtime.catalog = PersonaCatalog(runtime)
     runtime.agents = AgentSupervisor(
@@ -70,10 +72,20 @@ def build(app: PersonasExtension, serverapp: Any) -> tuple[Runtime, ChatRouter]:
     return runtime, router
 
 
+def path_rules(serverapp: Any, root: Path) -> PathRules:
+    """The root, Jupyter's hidden-file setting, and Jupyter's own folders (tokens, config, trust)."""
+    own = [getattr(serverapp, name, None) for name in ("runtime_dir", "config_dir", "data_dir")]
+    return PathRules(
+        root,
+        allow_hidden=bool(getattr(serverapp.contents_manager, "allow_hidden", False)),
+        protected=tuple(Path(folder) for folder in own if folder),
+    )
+
+
 def start_documents(app: PersonasExtension, runtime: Runtime, serverapp: Any) -> None:
     """The live-document layer, the headless executor and the MCP endpoint's address."""
     runtime.documents = make_document_layer(
-        serverapp, runtime.root_dir, app.log, idle_release=app.headless_room_release
+        serverapp, runtime.path_rules, app.log, idle_release=app.headless_room_release
     )
     runtime.executor = NotebookExecutor(
         serverapp, runtime.documents, app.log, max_output_bytes=app.max_output_bytes

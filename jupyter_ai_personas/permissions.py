@@ -97,6 +97,21 @@ class PermissionBroker:
         self.timeout = timeout
         self.pending: dict[int, PendingRequest] = {}
         self._counter = max((n for n, _ in self._recorded()), default=0)
+        # "always" answers, per persona: what they cover (a tool kind, or one MCP tool). Kept in
+        # the server's memory only: nothing an agent can write (the chat file) can add one.
+        self.always: dict[str, set[str]] = {}
+
+    # -- "always" answers --------------------------------------------------------------
+    def always_for(self, persona_id: str) -> set[str]:
+        return set(self.always.get(persona_id, ()))
+
+    def remember_always(self, persona_id: str, key: str) -> None:
+        self.always.setdefault(persona_id, set()).add(key)
+
+    def revoke_always(self, persona_id: str | None = None) -> int:
+        """Forget the "always" answers (of one persona); returns how many there were."""
+        targets = [persona_id] if persona_id is not None else list(self.always)
+        return sum(len(self.always.pop(target, ())) for target in targets)
 
     def _recorded(self) -> list[tuple[int, Any]]:
         found = []
@@ -108,9 +123,18 @@ class PermissionBroker:
 
     # -- asking ------------------------------------------------------------------------
     async def ask(
-        self, *, persona_id: str, title: str, options: list[PermissionOption], view: PermissionView
+        self,
+        *,
+        persona_id: str,
+        title: str,
+        options: list[PermissionOption],
+        view: PermissionView,
+        always_scope: str | None = None,
     ) -> PermissionAnswer:
-        """Show a request and wait for its answer (cancelling the wait answers `cancelled`)."""
+        """Show a request and wait for its answer (cancelling the wait answers `cancelled`).
+
+        `always_scope` says what an "always" answer would cover, shown with the request.
+        """
         self._counter += 1
         number = self._counter
         state: dict[str, Any] = {
@@ -120,11 +144,13 @@ class PermissionBroker:
             "options": [o.model_dump() for o in options],
             "status": "pending",
         }
+        if always_scope and _option_for(options, ("allow_always",)):
+            state["always_scope"] = always_scope
         request = PendingRequest(
             number=number, persona_id=persona_id, options=options, view=view, state=state
         )
         self.pending[number] = request
-        view.show(state, _pending_line(number, options))
+        view.show(state, _pending_line(number, options, state.get("always_scope")))
         if self.timeout > 0:
             request.timer = asyncio.get_running_loop().call_later(self.timeout, self._time_out, number)
         try:
@@ -234,12 +260,13 @@ def _option_for(options: list[PermissionOption], kinds: tuple[str, ...]) -> Perm
     return None
 
 
-def _pending_line(number: int, options: list[PermissionOption]) -> str:
+def _pending_line(number: int, options: list[PermissionOption], always_scope: str | None = None) -> str:
     words = []
     if _option_for(options, ("allow_once", "allow_always")):
         words.append(f"`/allow {number}`")
     if _option_for(options, ("allow_always",)):
-        words.append(f"`/always {number}`")
+        scope = f" ({always_scope})" if always_scope else ""
+        words.append(f"`/always {number}`{scope}")
     if _option_for(options, ("reject_once", "reject_always")):
         words.append(f"`/reject {number}`")
     return f"⏳ Waiting for your answer to request #{number}: " + ", ".join(words)

@@ -14,6 +14,7 @@ from jupyterlab_chat.models import User
 from pydantic import BaseModel, ConfigDict
 
 from .definitions import ID_PREFIX, PersonaDefinition
+from .paths import PathRules
 from .startup import AVATAR_ROUTE
 
 if TYPE_CHECKING:
@@ -63,6 +64,11 @@ class Runtime:
     mcp_tokens: McpTokens | None = None
     mcp_url: str | None = None  # the notebook tools' endpoint, as agents on this machine reach it
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    path_rules: PathRules = None  # type: ignore[assignment]  # set in __post_init__ when not given
+
+    def __post_init__(self) -> None:
+        if self.path_rules is None:
+            self.path_rules = PathRules(self.root_dir)
 
     def persona_user(self, definition: PersonaDefinition) -> User:
         """The chat user of a persona: a bot with a stable id, name and avatar."""

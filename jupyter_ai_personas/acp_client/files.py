@@ -1,8 +1,9 @@
-"""Agents' file access (ACP fs/*), confined to the server root.
+"""Agents' file access (ACP fs/*), confined to the server root and Jupyter's hidden-file rules.
 
-Paths must stay inside the root after resolving `..` and symlinks. Reads and writes go
-through Jupyter's ContentsManager (so they see what the server sees and respect its
-hooks); the live-document layer takes over for documents open in a room.
+Paths must stay inside the root after resolving `..` and symlinks, and hidden ones are refused
+unless the server serves them (`allow_hidden`). Reads and writes go through Jupyter's
+ContentsManager (so they see what the server sees and respect its hooks); the live-document
+layer takes over for documents open in a room.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from acp import RequestError
 
-from ..paths import PathOutsideRoot, confine
+from ..paths import PathRefused, PathRules
 
 MAX_READ_CHARS = 2_000_000
 
@@ -30,8 +31,9 @@ async def _maybe_await(value: Any) -> Any:
 class FileAccess:
     """Files for agents: the live document when someone has it open, else the ContentsManager."""
 
-    def __init__(self, root: Path, contents_manager: Any = None, documents: Any = None):
-        self.root = root.resolve()
+    def __init__(self, rules: PathRules, contents_manager: Any = None, documents: Any = None):
+        self.rules = rules
+        self.root = rules.root
         self.contents = contents_manager
         self.documents = documents
         self.bases: dict[str, str] = {}  # what the agent last read of each file
@@ -41,8 +43,8 @@ class FileAccess:
 
     def resolve(self, path: str, cwd: Path | None = None) -> Path:
         try:
-            return confine(self.root, path, cwd)
-        except PathOutsideRoot as exc:
+            return self.rules.accessible(path, cwd)
+        except PathRefused as exc:
             raise refused(path, str(exc)) from None
 
     async def read(

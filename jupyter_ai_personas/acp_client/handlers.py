@@ -1,8 +1,9 @@
 """The agent's requests for one session: permissions, files and terminals.
 
-Nothing is written or run without a person's permission unless the persona's policy
-allows that kind of tool: an agent that writes a file or starts a command without having
-asked (and been allowed) in this turn is asked for permission here.
+Nothing is written, run or read outside the workspace without a person's answer or a policy
+the person can see (`consent`): a person's "Allow" covers that one tool call, an "always"
+answer one kind of tool call inside the server root, and a write or command the agent starts
+through ACP `fs/*` or `terminal/*` that no answer covered is asked here.
 """
 
 from __future__ import annotations
@@ -17,43 +18,47 @@ from acp.schema import (
     AllowedOutcome,
     CreateTerminalResponse,
     DeniedOutcome,
+    FileEditToolCallContent,
     KillTerminalResponse,
     ReadTextFileResponse,
     ReleaseTerminalResponse,
     RequestPermissionResponse,
     TerminalExitStatus,
     TerminalOutputResponse,
+    ToolCallLocation,
+    ToolCallUpdate,
     WaitForTerminalExitResponse,
     WriteTextFileResponse,
 )
-from pydantic import BaseModel
 
-from ..permissions import PermissionOption
+from ..paths import PathRefused, PathRules
+from ..permissions import PermissionAnswer, PermissionOption
+from .consent import Decision, TurnGrants, always_key, command_text, decide, describe_key, offered_to_person
 from .files import FileAccess, refused
+from .markdown import ToolCallView
 from .terminals import TerminalManager
 
 if TYPE_CHECKING:
     from .persona import BaseAcpPersona
-    from .render import TurnRenderer
+    from .render import ToolCallEntry, TurnRenderer
+
+RUNTIME_OPTIONS = [
+    PermissionOption(option_id="allow", name="Allow", kind="allow_once"),
+    PermissionOption(option_id="always", name="Always allow", kind="allow_always"),
+    PermissionOption(option_id="reject", name="Reject", kind="reject_once"),
+]
 
 
-class _Update(BaseModel):
-    """A tool call the client itself describes (for requests the agent did not ask for)."""
-
-    tool_call_id: str
-    title: str
-    kind: str
-    status: str = "pending"
-    content: list[Any] | None = None
-    raw_input: Any = None
-    locations: list[Any] | None = None
+def _selected(option_id: str) -> RequestPermissionResponse:
+    return RequestPermissionResponse(outcome=AllowedOutcome(outcome="selected", option_id=option_id))
 
 
-class _Diff(BaseModel):
-    type: str = "diff"
-    path: str
-    old_text: str | None = None
-    new_text: str
+def _cancelled() -> RequestPermissionResponse:
+    return RequestPermissionResponse(outcome=DeniedOutcome(outcome="cancelled"))
+
+
+def _first(options: list[PermissionOption], kinds: tuple[str, ...]) -> PermissionOption | None:
+    return next((o for kind in kinds for o in options if o.kind == kind), None)
 
 
 class SessionRequests:
@@ -62,18 +67,19 @@ class SessionRequests:
     last_activity: float
     cwd: Path
 
-    def __init__(self, files: FileAccess, root: Path):
+    def __init__(self, files: FileAccess, rules: PathRules):
         self.files = files
-        self.root = root
+        self.rules = rules
+        self.root = rules.root
         self.terminals: TerminalManager | None = None
-        self._approved: set[str] = set()
+        self.grants = TurnGrants()
 
     def turn_started(self) -> None:
-        self._approved.clear()
+        self.grants.clear()
 
     def reset_terminals(self, agent_env: dict[str, str]) -> None:
         self.close_terminals()
-        self.terminals = TerminalManager(self.root, agent_env)
+        self.terminals = TerminalManager(self.rules, agent_env)
 
     def close_terminals(self) -> None:
         if self.terminals is not None:
@@ -86,118 +92,158 @@ class SessionRequests:
         return path
 
     # -- permission --------------------------------------------------------------------
+    def _decide(self, view: ToolCallView) -> Decision:
+        broker = self.persona.context.permissions
+        always = broker.always_for(self.persona.id) if broker is not None else set()
+        return decide(
+            view, policy=self.persona.policy_for(view.kind), always=always, rules=self.rules, cwd=self.cwd
+        )
+
     async def request_permission(self, tool_call: Any, options: list[Any]) -> RequestPermissionResponse:
         self.last_activity = time.monotonic()
         renderer = self.renderer
         if renderer is None:  # no turn in progress (stopped): nobody to ask
-            return RequestPermissionResponse(outcome=DeniedOutcome(outcome="cancelled"))
+            return _cancelled()
         entry = renderer.entry_for(tool_call)
         choices = [PermissionOption(option_id=o.option_id, name=o.name, kind=o.kind) for o in options]
-        kind = entry.view.kind
-        policy, note = self.persona.policy_for(kind), ""
-        notebook = self._open_notebook_written(entry.view)
+        answer = await self._answer(entry, choices)
+        if answer is None:
+            return _cancelled()
+        return _selected(answer.option_id)
+
+    async def _answer(self, entry: ToolCallEntry, choices: list[PermissionOption]) -> PermissionOption | None:
+        """The option to give the agent (None: cancelled), from a policy or a person."""
+        renderer = self.renderer
+        assert renderer is not None
+        view = entry.view
+        notebook = self._open_notebook_written(view)
+        decision = self._decide(view)
         if notebook is not None:
-            policy = "reject"
-            note = (
+            decision = Decision("reject", concerns=decision.concerns)
+            view.note = (
                 f"🛡️ Refused: `{notebook}` is open in JupyterLab and writing it as a file would replace "
                 "the live notebook (and anyone's unsaved edits). Agents change open notebooks with the "
                 "notebook tools."
             )
-        if policy in ("allow", "reject"):
-            wanted = ("allow_once", "allow_always") if policy == "allow" else ("reject_once", "reject_always")
-            option = next((c for k in wanted for c in choices if c.kind == k), None)
+        view.warnings = decision.concerns
+        if decision.answer in ("allow", "reject"):
+            wanted = (
+                ("allow_once", "allow_always")
+                if decision.answer == "allow"
+                else ("reject_once", "reject_always")
+            )
+            option = _first(choices, wanted)
             if option is not None:
-                verb = "Allowed" if policy == "allow" else "Rejected"
-                entry.view.note = note or f"🤖 {verb} by the persona's policy ({kind}: {policy})"
+                verb = "Allowed" if decision.answer == "allow" else "Rejected"
+                view.note = view.note or f"🤖 {verb} by {decision.reason}"
                 renderer.show_tool_call(entry)
-                if policy == "allow":
-                    self._approved.add(kind)
-                return RequestPermissionResponse(
-                    outcome=AllowedOutcome(outcome="selected", option_id=option.option_id)
-                )
+                if decision.answer == "allow":
+                    self.grants.add(view, self.rules, self.cwd)
+                return option
+        answer = await self._ask_person(entry, choices, decision)
+        if answer is None or answer.option_id is None:
+            return None
+        option = next(o for o in choices if o.option_id == answer.option_id)
+        if answer.allowed:
+            self.grants.add(view, self.rules, self.cwd)
+            if option.kind == "allow_always":
+                broker = self.persona.context.permissions
+                if broker is not None:
+                    broker.remember_always(self.persona.id, always_key(view))
+                # the runtime remembers it and keeps the agent asking, so every later call is
+                # judged again (paths, policies) instead of being waved through by the agent
+                option = _first(choices, ("allow_once",)) or option
+        return option
+
+    async def _ask_person(
+        self, entry: ToolCallEntry, choices: list[PermissionOption], decision: Decision
+    ) -> PermissionAnswer | None:
         broker = self.persona.context.permissions
-        if broker is None:
-            return RequestPermissionResponse(outcome=DeniedOutcome(outcome="cancelled"))
+        renderer = self.renderer
+        if broker is None or renderer is None:
+            return None
+        view = entry.view
         answer = await broker.ask(
             persona_id=self.persona.id,
-            title=entry.view.title or kind,
-            options=choices,
+            title=view.title or view.kind,
+            options=offered_to_person(choices, decision.concerns),
             view=renderer.permission_view(entry),
+            always_scope=f"every later call: {describe_key(always_key(view))} by "
+            f"@{self.persona.mention_name} in this chat, inside the server root; "
+            "`/permissions` lists and revokes",
         )
         self.last_activity = time.monotonic()
-        if answer.outcome == "cancelled" or answer.option_id is None:
-            return RequestPermissionResponse(outcome=DeniedOutcome(outcome="cancelled"))
-        if answer.allowed:
-            self._approved.add(kind)
-        return RequestPermissionResponse(
-            outcome=AllowedOutcome(outcome="selected", option_id=answer.option_id)
-        )
+        return None if answer.outcome == "cancelled" else answer
 
-    def _open_notebook_written(self, view: Any) -> str | None:
+    async def _runtime_asks(self, update: ToolCallUpdate) -> bool:
+        """The runtime's own request, for a write or command no answer of this turn covered."""
+        if self.renderer is None:
+            return False
+        entry = self.renderer.entry_for(update)
+        option = await self._answer(entry, list(RUNTIME_OPTIONS))
+        allowed = option is not None and option.kind.startswith("allow")
+        entry.view.status = "completed" if allowed else "failed"
+        self.renderer.show_tool_call(entry)
+        return allowed
+
+    def _open_notebook_written(self, view: ToolCallView) -> str | None:
         """The open notebook an edit tool call would write as a file, if any."""
+        from .consent import tool_call_paths
+
         documents = self.files.documents
         if view.kind != "edit" or documents is None or not documents.live:
             return None
-        paths = [getattr(c, "path", None) for c in view.content] + list(view.locations)
-        raw = view.raw_input if isinstance(view.raw_input, dict) else {}
-        paths += [raw.get(k) for k in ("file_path", "notebook_path", "path") if isinstance(raw.get(k), str)]
-        if isinstance(raw.get("changes"), dict):
-            paths += list(raw["changes"])
-        for path in paths:
-            if not path or not str(path).endswith(".ipynb"):
+        for path in tool_call_paths(view):
+            if not str(path).endswith(".ipynb"):
                 continue
             try:
-                api_path = self.files.relative(self.files.resolve(str(path), self.cwd))
-            except Exception:
+                api_path = self.files.relative(self.rules.accessible(str(path), self.cwd))
+            except PathRefused:
                 continue
             if documents.is_open(api_path):
                 return api_path
         return None
 
-    async def _allowed(
-        self, kind: str, title: str, content: list[Any] | None = None, raw_input: Any = None
-    ) -> bool:
-        """True when `kind` is allowed in this turn; otherwise ask the person here."""
-        if kind in self._approved or self.persona.policy_for(kind) == "allow":
-            return True
-        if self.persona.policy_for(kind) == "reject":
-            return False
-        update = _Update(
-            tool_call_id=f"client-{uuid.uuid4().hex[:8]}",
-            title=title,
-            kind=kind,
-            content=content,
-            raw_input=raw_input,
-        )
-        options = [
-            PermissionOption(option_id="allow", name="Allow", kind="allow_once"),
-            PermissionOption(option_id="reject", name="Reject", kind="reject_once"),
-        ]
-        if self.renderer is None or self.persona.context.permissions is None:
-            return False
-        entry = self.renderer.entry_for(update)
-        answer = await self.persona.context.permissions.ask(
-            persona_id=self.persona.id,
-            title=title,
-            options=options,
-            view=self.renderer.permission_view(entry),
-        )
-        entry.view.status = "completed" if answer.allowed else "failed"
-        self.renderer.show_tool_call(entry)
-        return answer.allowed
+    def _target(self, path: str) -> Path:
+        try:
+            return self.rules.accessible(path, self.cwd)
+        except PathRefused as exc:
+            raise refused(path, str(exc)) from None
 
     # -- files -------------------------------------------------------------------------
     async def read_text_file(self, path: str, line: int | None, limit: int | None) -> ReadTextFileResponse:
         self.last_activity = time.monotonic()
-        return ReadTextFileResponse(content=await self.files.read(path, line, limit, cwd=self.cwd))
+        target = self._target(path)
+        if not self.grants.take_path(target):
+            update = ToolCallUpdate(
+                tool_call_id=f"client-{uuid.uuid4().hex[:8]}",
+                title=f"Read {self.rules.shown(target)}",
+                kind="read",
+                status="pending",
+                locations=[ToolCallLocation(path=str(target))],
+            )
+            view = ToolCallView(tool_call_id=update.tool_call_id, kind="read", locations=[str(target)])
+            if self._decide(view).answer != "allow" and not await self._runtime_asks(update):
+                raise refused(path, "the person did not allow reading it")
+        return ReadTextFileResponse(content=await self.files.read(str(target), line, limit))
 
     async def write_text_file(self, path: str, content: str) -> WriteTextFileResponse:
         self.last_activity = time.monotonic()
-        target = self.files.resolve(path, self.cwd)
-        old = target.read_text(errors="replace") if target.is_file() else None
-        diff = [_Diff(path=str(target), old_text=old, new_text=content)]
-        if not await self._allowed("edit", f"Write {self.show_path(str(target))}", diff):
-            raise refused(path, "the person did not allow this write")
+        target = self._target(path)
+        if not self.grants.take_path(target):
+            old = target.read_text(errors="replace") if target.is_file() else None
+            update = ToolCallUpdate(
+                tool_call_id=f"client-{uuid.uuid4().hex[:8]}",
+                title=f"Write {self.rules.shown(target)}",
+                kind="edit",
+                status="pending",
+                content=[
+                    FileEditToolCallContent(type="diff", path=str(target), old_text=old, new_text=content)
+                ],
+                locations=[ToolCallLocation(path=str(target))],
+            )
+            if not await self._runtime_asks(update):
+                raise refused(path, "the person did not allow this write")
         await self.files.write(str(target), content)
         return WriteTextFileResponse()
 
@@ -216,10 +262,19 @@ class SessionRequests:
         output_byte_limit: int | None,
     ) -> CreateTerminalResponse:
         self.last_activity = time.monotonic()
-        shown = " ".join([command, *args])
-        if not await self._allowed("execute", f"Run `{shown[:80]}`", raw_input={"command": shown}):
-            raise refused(command, "the person did not allow running it")
-        terminal = await self._terminals().create(command, args, env, cwd, output_byte_limit, self.cwd)
+        workdir = self._target(cwd) if cwd else self.cwd
+        if not self.grants.take_command(command, args):
+            shown = command_text(command, args)
+            update = ToolCallUpdate(
+                tool_call_id=f"client-{uuid.uuid4().hex[:8]}",
+                title=f"Run `{shown[:80]}`",
+                kind="execute",
+                status="pending",
+                raw_input={"command": shown, "cwd": str(workdir)},
+            )
+            if not await self._runtime_asks(update):
+                raise refused(command, "the person did not allow running it")
+        terminal = await self._terminals().create(command, args, env, workdir, output_byte_limit)
         return CreateTerminalResponse(terminal_id=terminal.id)
 
     async def terminal_output(self, terminal_id: str) -> TerminalOutputResponse:

@@ -68,6 +68,7 @@ class ToolCallView(BaseModel):
     command: str | None = None
     raw_input: Any = None
     note: str | None = None  # e.g. an answer given by the persona's policy
+    warnings: list[str] = []  # paths that need a person's answer, and why
 
 
 def fence(text: str, info: str = "") -> str:
@@ -101,6 +102,7 @@ def tool_call_markdown(view: ToolCallView, show_path: Callable[[str], str] = str
     icon = STATUS_ICONS.get(view.status, "🔧")
     kind = f"{KIND_ICONS.get(view.kind, '🔧')} {view.kind}"
     lines = [f"{icon} **{view.title or 'Tool call'}** · {kind} · {view.status.replace('_', ' ')}"]
+    lines += [f"⚠️ **{warning}**" for warning in view.warnings]
     if view.locations and not any(isinstance(c, DiffContent) for c in view.content):
         lines.append(" ".join(f"`{show_path(p)}`" for p in view.locations[:5]))
     if view.command:

@@ -115,10 +115,14 @@ class BaseAcpPersona(BasePersona):
             chat_path=self.context.chat_path,
         )
 
-    def policy_for(self, kind: str) -> str:
-        rules: dict[str, str] = dict(self.permission_policy)
+    def policy_rules(self) -> dict[str, str]:
+        """The persona's policy by tool kind: its spec's `permissions`, else the class default."""
         if self.spec is not None and self.spec.permissions:
-            rules = dict(self.spec.permissions)
+            return dict(self.spec.permissions)
+        return dict(self.permission_policy)
+
+    def policy_for(self, kind: str) -> str:
+        rules = self.policy_rules()
         return rules.get(kind) or rules.get("default") or "ask"
 
     # -- a turn ------------------------------------------------------------------------

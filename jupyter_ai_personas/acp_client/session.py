@@ -45,7 +45,8 @@ class AgentSession(SessionRequests):
         self.supervisor = runtime.agents
         self.cwd = runtime.chat_dir(persona.context.chat_path)
         contents = getattr(runtime.serverapp, "contents_manager", None)
-        super().__init__(FileAccess(runtime.root_dir, contents, runtime.documents), runtime.root_dir)
+        rules = runtime.path_rules
+        super().__init__(FileAccess(rules, contents, runtime.documents), rules)
         self.process: AgentProcess | None = None
         self.session_id: str | None = None
         self.renderer: TurnRenderer | None = None

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..paths import PathOutsideRoot, confine
+from ..paths import PathRules
 from .environment import terminal_environment
 from .files import refused
 
@@ -47,8 +47,8 @@ class Terminal:
 
 
 class TerminalManager:
-    def __init__(self, root: Path, agent_env: dict[str, str]):
-        self.root = root
+    def __init__(self, rules: PathRules, agent_env: dict[str, str]):
+        self.rules = rules
         self.agent_env = agent_env
         self.terminals: dict[str, Terminal] = {}
 
@@ -57,14 +57,10 @@ class TerminalManager:
         command: str,
         args: list[str],
         env: dict[str, str],
-        cwd: str | None,
+        workdir: Path,
         output_byte_limit: int | None,
-        default_cwd: Path,
     ) -> Terminal:
-        try:
-            workdir = confine(self.root, cwd, default_cwd) if cwd else default_cwd
-        except PathOutsideRoot as exc:
-            raise refused(cwd, str(exc)) from None
+        """Start a command in `workdir` (already checked against the path rules)."""
         argv = [command, *args] if args else shlex.split(command)
         if not argv:
             raise refused(command, "an empty command")

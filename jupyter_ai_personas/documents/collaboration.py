@@ -12,12 +12,12 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 from jupyter_ydoc import YNotebook, YUnicode
 from pycrdt import Text
 
+from ..paths import PathRules
 from .layer import DocumentLayer
 from .notebook import NotebookError
 from .sync import apply_notebook_json
@@ -27,8 +27,8 @@ from .text_edits import apply_text, rebase
 class CollaborationLayer(DocumentLayer):
     name = "jupyter-collaboration (live)"
 
-    def __init__(self, serverapp: Any, root: Path, log: logging.Logger, *, idle_release: float = 60.0):
-        super().__init__(serverapp, root, log)
+    def __init__(self, serverapp: Any, rules: PathRules, log: logging.Logger, *, idle_release: float = 60.0):
+        super().__init__(serverapp, rules, log)
         self.extension = serverapp.web_app.settings["jupyter_server_ydoc"]
         self.idle_release = idle_release
         self._headless: dict[str, float] = {}  # room id -> last use
@@ -162,13 +162,13 @@ class ServerDocumentsLayer(CollaborationLayer):
         return None if not self.is_open(api_path) else await super()._open_text(api_path)
 
 
-def make_document_layer(serverapp: Any, root: Path, log: logging.Logger, **options: Any) -> Any:
+def make_document_layer(serverapp: Any, rules: PathRules, log: logging.Logger, **options: Any) -> Any:
     """The best layer this server offers."""
     from .layer import DiskLayer
 
     shim = serverapp.web_app.settings.get("jupyter_server_ydoc")
     if shim is None:
-        return DiskLayer(serverapp, root, log)  # no live documents on this server
+        return DiskLayer(serverapp, rules, log)  # no live documents on this server
     if type(shim).__module__.startswith("jupyter_server_documents"):
-        return ServerDocumentsLayer(serverapp, root, log, **options)
-    return CollaborationLayer(serverapp, root, log, **options)
+        return ServerDocumentsLayer(serverapp, rules, log, **options)
+    return CollaborationLayer(serverapp, rules, log, **options)

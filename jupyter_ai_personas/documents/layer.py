@@ -19,7 +19,7 @@ from typing import Any
 import nbformat
 from jupyter_ydoc import YNotebook
 
-from ..paths import PathOutsideRoot, confine
+from ..paths import PathRefused, PathRules
 from .notebook import NotebookError
 
 
@@ -27,18 +27,20 @@ class DocumentLayer(ABC):
     name: str = "documents"
     live: bool = True
 
-    def __init__(self, serverapp: Any, root: Path, log: logging.Logger):
+    def __init__(self, serverapp: Any, rules: PathRules, log: logging.Logger):
         self.serverapp = serverapp
-        self.root = root.resolve()
+        self.rules = rules
+        self.root = rules.root
         self.log = log
         self.contents = getattr(serverapp, "contents_manager", None)
 
     # -- paths -------------------------------------------------------------------------
     def api_path(self, path: str) -> str:
-        """A path relative to the server root (as Jupyter's APIs want), or NotebookError."""
+        """A path relative to the server root (as Jupyter's APIs want), or NotebookError: outside the
+        root, or hidden where Jupyter does not serve hidden files."""
         try:
-            resolved = confine(self.root, path)
-        except PathOutsideRoot as exc:
+            resolved = self.rules.accessible(path)
+        except PathRefused as exc:
             raise NotebookError(f"{path}: {exc}") from None
         return resolved.relative_to(self.root).as_posix()
 

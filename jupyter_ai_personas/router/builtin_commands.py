@@ -130,6 +130,42 @@ def permission_command(word: str, summary: str) -> SlashCommand:
     return SlashCommand(word, summary, handler, usage="[request number]")
 
 
+async def permissions_command(ctx: CommandContext) -> str:
+    """What each persona may do without asking here, and the "always" answers given in this chat."""
+    from ..acp_client.consent import describe_key
+
+    session = ctx.session
+    manager, broker = session.manager, session.permissions
+    words = ctx.args.split()
+    if words and words[0].lower() in ("clear", "revoke"):
+        keys, _ = mentioned(" ".join(words[1:]), manager.mention_index())
+        if words[1:] and not keys:
+            return (
+                "Say whose answers to forget: `/permissions clear @Name` "
+                "(or every persona's: `/permissions clear`)."
+            )
+        ids = [manager.entries[key].definition.id for key in keys] or [None]
+        count = sum(broker.revoke_always(persona_id) for persona_id in ids)
+        return f"🔒 Forgot {count} “always” answer{'s' if count != 1 else ''}: those tool calls ask again."
+    lines = ["**What personas may do here without asking**", ""]
+    for entry in manager.entries.values():
+        policy = getattr(entry.persona, "policy_rules", None)
+        rules = policy() if callable(policy) else {}
+        always = sorted(broker.always_for(entry.definition.id))
+        if not rules and not always:
+            continue
+        allowed = ", ".join(f"{kind}: {answer}" for kind, answer in sorted(rules.items())) or "none"
+        lines.append(f"- **@{entry.definition.mention_name}** — policy: {allowed}")
+        for key in always:
+            lines.append(f"  - “always”: {describe_key(key)}")
+    lines += [
+        "",
+        "Policies and “always” answers apply only inside the server root and never to hidden or "
+        "protected paths, which always ask. `/permissions clear [@Name]` forgets the “always” answers.",
+    ]
+    return "\n".join(lines)
+
+
 def register_builtin_commands(registry: CommandRegistry, refresh_all: Callable[[], Awaitable[None]]) -> None:
     registry.register(SlashCommand("help", "what you can do here", help_command))
     registry.register(
@@ -145,5 +181,17 @@ def register_builtin_commands(registry: CommandRegistry, refresh_all: Callable[[
         SlashCommand("restart", "restart a persona (an agent's program too)", restart_command, usage="@Name")
     )
     registry.register(permission_command("allow", "allow what a persona asked to do, once"))
-    registry.register(permission_command("always", "allow it, and the same again in this session"))
+    registry.register(
+        permission_command(
+            "always", "allow it, and the same kind of call again in this chat (inside the root)"
+        )
+    )
     registry.register(permission_command("reject", "refuse what a persona asked to do"))
+    registry.register(
+        SlashCommand(
+            "permissions",
+            "what personas may do without asking; `clear` forgets “always” answers",
+            permissions_command,
+            usage="[clear [@Name]]",
+        )
+    )

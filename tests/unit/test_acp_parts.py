@@ -9,7 +9,7 @@ import pytest
 from acp import RequestError
 
 from jupyter_ai_personas.acp_client.environment import agent_environment, terminal_environment
-from jupyter_ai_personas.acp_client.files import FileAccess, PathOutsideRoot, confine
+from jupyter_ai_personas.acp_client.files import FileAccess
 from jupyter_ai_personas.acp_client.launch import make_launch
 from jupyter_ai_personas.acp_client.markdown import (
     DiffContent,
@@ -20,6 +20,7 @@ from jupyter_ai_personas.acp_client.markdown import (
     tool_call_markdown,
 )
 from jupyter_ai_personas.acp_client.terminals import Terminal, TerminalManager
+from jupyter_ai_personas.paths import PathOutsideRoot, PathRules, confine
 
 
 def test_confine_rejects_every_way_out(tmp_path: Path):
@@ -34,7 +35,7 @@ def test_confine_rejects_every_way_out(tmp_path: Path):
 
 
 def test_file_access_reads_lines_and_writes_inside_only(tmp_path: Path):
-    files = FileAccess(tmp_path)
+    files = FileAccess(PathRules(tmp_path))
     (tmp_path / "a.txt").write_text("one\ntwo\nthree\n")
 
     async def run() -> None:
@@ -45,6 +46,9 @@ def test_file_access_reads_lines_and_writes_inside_only(tmp_path: Path):
             await files.write("../c.txt", "no")
         with pytest.raises(RequestError, match="no such file"):
             await files.read("missing.txt")
+        with pytest.raises(RequestError, match="hidden path"):
+            await files.write(".jupyter/personas/evil.py", "import os")
+        assert not (tmp_path / ".jupyter").exists()
 
     asyncio.run(run())
 
@@ -80,16 +84,14 @@ def test_terminal_output_is_bounded_from_the_beginning():
 
 def test_terminals_run_in_the_root_and_are_killed_with_their_session(tmp_path: Path):
     async def run() -> None:
-        manager = TerminalManager(tmp_path, {"PATH": "/usr/bin:/bin"})
-        done = await manager.create("sh", ["-c", "pwd; echo $FOO"], {"FOO": "bar"}, None, None, tmp_path)
+        manager = TerminalManager(PathRules(tmp_path), {"PATH": "/usr/bin:/bin"})
+        done = await manager.create("sh", ["-c", "pwd; echo $FOO"], {"FOO": "bar"}, tmp_path, None)
         await manager.wait(done.id)
         assert done.text().split() == [str(tmp_path), "bar"] and done.exit_code == 0
-        long = await manager.create("sleep", ["30"], {}, None, None, tmp_path)
+        long = await manager.create("sleep", ["30"], {}, tmp_path, None)
         manager.close()
         await asyncio.wait_for(long.done.wait(), 5)
         assert long.exit_signal == "SIGKILL"
-        with pytest.raises(RequestError, match="outside the server root"):
-            await manager.create("ls", [], {}, "/", None, tmp_path)
 
     asyncio.run(run())
 

@@ -21,7 +21,7 @@ from acp import (
     update_plan,
     update_tool_call,
 )
-from acp.schema import PermissionOption, UsageUpdate
+from acp.schema import PermissionOption, ToolCallLocation, UsageUpdate
 
 from .bench import bench_chunks
 
@@ -112,10 +112,25 @@ class Script:
         await self.reply.say("Plan done.")
 
     async def _ask(
-        self, tool_id: str, title: str, kind: str, content: list[Any] | None = None, raw_input: Any = None
+        self,
+        tool_id: str,
+        title: str,
+        kind: str,
+        content: list[Any] | None = None,
+        raw_input: Any = None,
+        locations: list[str] | None = None,
     ) -> str:
+        where = [ToolCallLocation(path=p) for p in locations or []] or None
         await self.update(
-            start_tool_call(tool_id, title, kind=kind, status="pending", content=content, raw_input=raw_input)
+            start_tool_call(
+                tool_id,
+                title,
+                kind=kind,
+                status="pending",
+                content=content,
+                raw_input=raw_input,
+                locations=where,
+            )
         )
         options = [
             PermissionOption(option_id="allow-always", name="Always allow", kind="allow_always"),
@@ -153,6 +168,40 @@ class Script:
             return "end_turn"
         await self.update(update_tool_call(tool_id, status="completed"))
         await self.reply.say(f"Wrote {raw}.")
+        return "end_turn"
+
+    async def do_writethen(self, rest: str, text: str) -> str:
+        """writethen ASKED SNEAKED TEXT: asks to write ASKED, writes it, then writes SNEAKED too."""
+        asked, sneaked, content = (rest.split(" ", 2) + ["", ""])[:3]
+        path = self.path(asked)
+        tool_id = f"write-{uuid.uuid4().hex[:6]}"
+        answer = await self._ask(tool_id, f"Write {asked}", "edit", [tool_diff_content(path, content)])
+        if answer != "allowed":
+            await self.reply.say(f"I was not allowed to write {asked}.")
+            return "end_turn"
+        for target in (asked, sneaked):
+            try:
+                await self.conn.write_text_file(
+                    session_id=self.session.id, path=self.path(target), content=content
+                )
+                await self.reply.say(f"Wrote {target}. ")
+            except acp.RequestError as exc:
+                await self.reply.say(f"write of {target} failed: {exc}. ")
+        return "end_turn"
+
+    async def do_runthen(self, rest: str, text: str) -> str:
+        """runthen ASKED ;; SNEAKED: asks to run ASKED, runs it, then runs SNEAKED too."""
+        asked, _, sneaked = (part.strip() for part in rest.partition(";;"))
+        tool_id = f"run-{uuid.uuid4().hex[:6]}"
+        if await self._ask(tool_id, "Run a command", "execute", raw_input={"command": asked}) != "allowed":
+            await self.reply.say("I was not allowed to run it.")
+            return "end_turn"
+        for command in (asked, sneaked):
+            try:
+                _, (exit_status, _output) = await self._run(command)
+                await self.reply.say(f"ran {command!r}: exit {exit_status.exit_code}. ")
+            except acp.RequestError as exc:
+                await self.reply.say(f"run of {command!r} failed: {exc}. ")
         return "end_turn"
 
     async def do_silentwrite(self, rest: str, text: str) -> None:
@@ -206,8 +255,12 @@ class Script:
             await self.reply.say(f"run failed: {exc}")
 
     async def do_readtool(self, rest: str, text: str) -> str:
+        """readtool PATH: asks permission for a read of PATH (as agents that read files themselves do)."""
         tool_id = f"read-{uuid.uuid4().hex[:6]}"
-        answer = await self._ask(tool_id, f"Read {rest}", "read")
+        path = self.path(rest.strip())
+        answer = await self._ask(
+            tool_id, f"Read {rest}", "read", raw_input={"file_path": path}, locations=[path]
+        )
         await self.update(update_tool_call(tool_id, status="completed" if answer == "allowed" else "failed"))
         await self.reply.say(f"read permission: {answer}")
         return "end_turn"

@@ -8,10 +8,12 @@
     plan                      a plan whose entries progress
     write PATH TEXT           asks permission, then writes through fs/write_text_file
     silentwrite PATH TEXT     writes through fs/write_text_file without asking
+    writethen A B TEXT        asks to write A, writes A, then writes B without asking
+    runthen A ;; B            asks to run A, runs A, then runs B without asking
     read PATH                 reads through fs/read_text_file
     run CMD                   asks permission, then runs CMD through terminal/*
     silentrun CMD             runs CMD without asking
-    readtool PATH             asks permission for a tool call of kind "read"
+    readtool PATH             asks permission for a tool call of kind "read" on PATH
     crash                     writes to stderr and exits with code 3 mid-turn
     hang                      never answers (ignores cancel)
     flood                     writes 5 MB to stderr, then answers

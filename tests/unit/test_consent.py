@@ -1,0 +1,121 @@
+"""Consent rules without an agent: which paths need a person, what one answer covers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jupyter_ai_personas.acp_client.consent import TurnGrants, decide, offered_to_person, tool_call_paths
+from jupyter_ai_personas.acp_client.markdown import DiffContent, ToolCallView
+from jupyter_ai_personas.paths import PathRefused, PathRules
+from jupyter_ai_personas.permissions import PermissionOption
+
+
+def rules_for(tmp_path: Path, **kwargs) -> PathRules:
+    root = tmp_path / "root"
+    (root / "sub").mkdir(parents=True, exist_ok=True)
+    return PathRules(root, home=tmp_path / "home", protected=(tmp_path / "runtime",), **kwargs)
+
+
+def test_hidden_and_outside_paths_are_refused_for_the_runtime(tmp_path: Path):
+    rules = rules_for(tmp_path)
+    assert rules.accessible("sub/a.txt") == rules.root / "sub" / "a.txt"
+    for bad in ("../x", "/etc/passwd", ".env", ".git/hooks/pre-commit", "sub/.ipynb_checkpoints/a.ipynb"):
+        try:
+            rules.accessible(bad)
+        except PathRefused:
+            continue
+        raise AssertionError(f"{bad} was accessible")
+    relaxed = rules_for(tmp_path, allow_hidden=True)
+    assert relaxed.accessible(".env") == relaxed.root / ".env"
+
+
+def test_concerns_name_why_a_person_must_answer(tmp_path: Path):
+    rules = rules_for(tmp_path)
+    assert rules.concern("sub/a.txt", rules.root) is None
+    assert "outside the server root" in rules.concern("/etc/passwd")
+    assert "hidden" in rules.concern(".env")
+    assert "persona folder" in rules.concern(".jupyter/personas/escalated.py")
+    assert "protected" in rules.concern(str(tmp_path / "home" / ".ssh" / "id_rsa"))
+    assert "protected" in rules.concern(str(tmp_path / "runtime" / "jpserver-1.json"))
+    # even with hidden files served, they are never allowed without a person
+    assert "hidden" in rules_for(tmp_path, allow_hidden=True).concern(".git/config")
+
+
+def view(kind: str, *paths: str, title: str = "Tool", **raw) -> ToolCallView:
+    return ToolCallView(
+        tool_call_id="t", title=title, kind=kind, locations=list(paths), raw_input=raw or None
+    )
+
+
+def test_a_policy_allows_only_inside_the_root_and_outside_protected_paths(tmp_path: Path):
+    rules = rules_for(tmp_path)
+    cwd = rules.root
+    assert (
+        decide(view("read", "sub/a.csv"), policy="allow", always=set(), rules=rules, cwd=cwd).answer
+        == "allow"
+    )
+    secret = decide(view("read", "/root/.ssh/id_rsa"), policy="allow", always=set(), rules=rules, cwd=cwd)
+    assert secret.answer == "ask" and "outside the server root" in secret.concerns[0]
+    token = decide(
+        view("read", file_path=str(tmp_path / "runtime" / "jpserver-7.json")),
+        policy="allow",
+        always=set(),
+        rules=rules,
+        cwd=cwd,
+    )
+    assert token.answer == "ask"
+    assert (
+        decide(view("edit", "x.txt"), policy="reject", always=set(), rules=rules, cwd=cwd).answer == "reject"
+    )
+
+
+def test_always_covers_one_kind_and_one_mcp_tool(tmp_path: Path):
+    rules = rules_for(tmp_path)
+    cwd = rules.root
+    always = {"edit", "other:mcp__jupyter__insert_cell"}
+    assert decide(view("edit", "a.py"), policy="ask", always=always, rules=rules, cwd=cwd).answer == "allow"
+    assert decide(view("execute"), policy="ask", always=always, rules=rules, cwd=cwd).answer == "ask"
+    insert = view("other", title="mcp__jupyter__insert_cell")
+    delete = view("other", title="mcp__jupyter__delete_cell")
+    assert decide(insert, policy="ask", always=always, rules=rules, cwd=cwd).answer == "allow"
+    assert decide(delete, policy="ask", always=always, rules=rules, cwd=cwd).answer == "ask"
+    persona_code = decide(
+        view("edit", ".jupyter/personas/x.py"), policy="ask", always=always, rules=rules, cwd=cwd
+    )
+    assert persona_code.answer == "ask" and "persona folder" in persona_code.concerns[0]
+
+
+def test_a_grant_covers_the_paths_and_command_of_one_tool_call_once(tmp_path: Path):
+    rules = rules_for(tmp_path)
+    grants = TurnGrants()
+    write = ToolCallView(
+        tool_call_id="w", kind="edit", content=[DiffContent(path=str(rules.root / "a.txt"), new_text="x")]
+    )
+    grants.add(write, rules, rules.root)
+    assert grants.take_path(rules.root / "a.txt")
+    assert not grants.take_path(rules.root / "a.txt")  # once
+    grants.add(view("execute", command="echo hi"), rules, rules.root)
+    assert not grants.take_command("rm", ["-rf", "/"])
+    assert grants.take_command("sh", ["-c", "echo hi"])
+    assert not grants.take_command("sh", ["-c", "echo hi"])
+
+
+def test_paths_come_from_diffs_locations_and_inputs():
+    found = tool_call_paths(
+        ToolCallView(
+            tool_call_id="1",
+            content=[DiffContent(path="/r/a.py", new_text="")],
+            locations=["/r/b.py"],
+            raw_input={"file_path": "/r/c.py", "changes": {"/r/d.py": {}}},
+        )
+    )
+    assert found == ["/r/a.py", "/r/b.py", "/r/c.py", "/r/d.py"]
+
+
+def test_no_always_option_for_a_protected_path():
+    options = [
+        PermissionOption(option_id="a", name="Always", kind="allow_always"),
+        PermissionOption(option_id="o", name="Allow", kind="allow_once"),
+    ]
+    assert [o.option_id for o in offered_to_person(options, ["`/etc`: outside"])] == ["o"]
+    assert len(offered_to_person(options, [])) == 2
