@@ -70,10 +70,15 @@ bench-compare: test-setup $(V3)/.installed $(VENV)/.bench-installed
 screenshots: test-setup
 	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser -q
 
+# The demo's Python persona is trusted by its path and the hash of the committed file: a copy
+# changed in the workspace (by an agent, say) waits for a person's /trust like any other.
+DEMO_TRUST = $(abspath $(WORKSPACE))/.jupyter/personas/echo.py=$(shell sha256sum demo/.jupyter/personas/echo.py | cut -d' ' -f1)
+
 lab: $(STAMP)
 	@test -d $(WORKSPACE) || cp -r demo $(WORKSPACE)
 	@echo "Starting JupyterLab on $(WORKSPACE); open the URL printed below (welcome.chat is a good start)."
-	$(BIN)/jupyter lab --notebook-dir=$(WORKSPACE) --ServerApp.allow_root=True --no-browser
+	$(BIN)/jupyter lab --notebook-dir=$(WORKSPACE) --ServerApp.allow_root=True --no-browser \
+		--PersonasExtension.trusted_persona_files='$(DEMO_TRUST)'
 
 clean:
 	rm -rf $(VENV) $(TEST_SITE) $(WORKSPACE) $(E2E) $(V3)

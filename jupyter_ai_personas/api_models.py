@@ -19,3 +19,10 @@ class PermissionAnswerBody(ChatBody):
 
 class StopBody(ChatBody):
     persona: str | None = None  # id or name; all replies to the caller when absent
+
+
+class TrustBody(BaseModel):
+    """A persona file, and the SHA-256 of the content the person read (a prefix of 8+ digits)."""
+
+    path: str = Field(min_length=1, description="relative to the server root")
+    sha256: str = Field(min_length=8, max_length=64, pattern=r"^[0-9a-fA-F]+$")

@@ -21,6 +21,7 @@ from .paths import PathRules
 from .router.router import ChatRouter
 from .runtime import Runtime, RuntimeSettings
 from .startup import RUNTIME
+from .trust import TrustStore
 
 if TYPE_CHECKING:
     from .extension import PersonasExtension
@@ -41,6 +42,7 @@ def runtime_settings(app: PersonasExtension) -> RuntimeSettings:
         agent_idle_timeout=app.agent_idle_timeout,
         agent_start_timeout=app.agent_start_timeout,
         notebook_tools=app.notebook_tools,
+        persona_import_timeout=app.persona_import_timeout,
     )
 
 
@@ -54,7 +56,8 @@ def build(app: PersonasExtension, serverapp: Any) -> tuple[Runtime, ChatRouter]:
         serverapp=serverapp,
         path_rules=path_rules(serverapp, root),
     )
-    runtime.catalog = PersonaCatalog(runtime)
+    trust_file = Path(serverapp.data_dir) / "jupyter_ai_personas" / "trusted_personas.json"
+    runtime.catalog = PersonaCatalog(runtime, TrustStore(trust_file, app.trusted_persona_files, app.log))
     runtime.agents = AgentSupervisor(
         cwd=root, log=app.log, idle_timeout=app.agent_idle_timeout, start_timeout=app.agent_start_timeout
     )

@@ -2,18 +2,22 @@
 
 Order (later wins on a name clash): entry points, built-in specs, the configured extra
 folders, then `.jupyter/personas/` folders from the server root down to the chat's folder.
+Folder personas that run code wait for a person's trust (see `trust`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from .code_loading import forget_failures
 from .definitions import LoadResult, MergedPersonas, PersonaDefinition, merge
-from .loaders import BUILTIN_DIR, load_entry_points, load_spec_folder
+from .loaders import BUILTIN_DIR, load_builtin_specs, load_entry_points, load_spec_folder
+from .paths import PERSONA_FOLDER
 from .runtime import Runtime
 from .specs import PersonaSpec
+from .trust import TrustStore
 
-LOCAL_FOLDER = Path(".jupyter") / "personas"
+LOCAL_FOLDER = PERSONA_FOLDER
 Signature = tuple[tuple[str, int, int], ...] | None
 
 
@@ -27,8 +31,9 @@ def folder_signature(folder: Path) -> Signature:
 
 
 class PersonaCatalog:
-    def __init__(self, runtime: Runtime):
+    def __init__(self, runtime: Runtime, trust: TrustStore | None = None):
         self.runtime = runtime
+        self.trust = trust or TrustStore(None)
         self._shared: LoadResult | None = None
         self._folders: dict[Path, tuple[Signature, LoadResult]] = {}
         self._by_id: dict[str, PersonaDefinition] = {}
@@ -48,6 +53,14 @@ class PersonaCatalog:
         folders = [d / LOCAL_FOLDER for d in chain if d.is_relative_to(root)]
         return list(reversed(folders))
 
+    def is_persona_folder(self, folder: Path) -> bool:
+        """A folder personas are loaded from: a configured one, or `.jupyter/personas` in the root."""
+        folder = folder.resolve()
+        if folder in self.extra_folders():
+            return True
+        root = self.runtime.root_dir
+        return folder.is_relative_to(root) and folder.parts[-2:] == LOCAL_FOLDER.parts
+
     def watched_folders(self, chat_dir: Path) -> list[Path]:
         return self.extra_folders() + self.local_folders(chat_dir)
 
@@ -56,6 +69,11 @@ class PersonaCatalog:
         """Forget everything loaded; the next look-up reads every source again."""
         self._shared = None
         self._folders.clear()
+        forget_failures()
+
+    def forget(self, folder: Path) -> None:
+        """Load a folder again on the next look-up (e.g. a file of it was trusted)."""
+        self._folders.pop(folder, None)
 
     def invalidate_if_changed(self, folder: Path) -> bool:
         """Forget a folder's personas if its files changed since they were loaded."""
@@ -70,30 +88,34 @@ class PersonaCatalog:
     def shared(self) -> LoadResult:
         if self._shared is None:
             result = load_entry_points()
-            result.extend(
-                load_spec_folder(
-                    BUILTIN_DIR, kind="builtin", key="builtin", label=lambda p: f"built-in ({p.name})"
-                )
-            )
+            result.extend(load_builtin_specs(BUILTIN_DIR))
             self._shared = result
             self._index(result)
         return self._shared
 
-    def folder(self, folder: Path) -> LoadResult:
+    async def folder(self, folder: Path) -> LoadResult:
         cached = self._folders.get(folder)
         if cached is None:
             signature = folder_signature(folder)
-            result = load_spec_folder(folder, kind="folder", key="local", label=self._label)
+            result = await load_spec_folder(
+                folder,
+                kind="folder",
+                key="local",
+                label=self._label,
+                trust=self.trust,
+                import_timeout=self.runtime.settings.persona_import_timeout,
+                workspace=self.runtime.root_dir,
+            )
             cached = self._folders[folder] = (signature, result)
             self._index(result)
         return cached[1]
 
-    def personas_for(self, chat_dir: Path) -> MergedPersonas:
+    async def personas_for(self, chat_dir: Path) -> MergedPersonas:
         """The merged personas a chat in `chat_dir` sees."""
         combined = LoadResult()
         combined.extend(self.shared())
         for folder in self.watched_folders(chat_dir):
-            combined.extend(self.folder(folder))
+            combined.extend(await self.folder(folder))
         disabled = {name.replace(" ", "-").lower() for name in self.runtime.settings.disabled_personas}
         return merge(combined, disabled)
 

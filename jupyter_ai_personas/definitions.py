@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict
 
 from .specs import PersonaSpec
+from .trust import UntrustedFile
 
 if TYPE_CHECKING:
     from .persona import BasePersona
@@ -96,10 +97,12 @@ class LoadResult:
 
     definitions: list[PersonaDefinition] = field(default_factory=list)
     problems: list[PersonaProblem] = field(default_factory=list)
+    untrusted: list[UntrustedFile] = field(default_factory=list)
 
     def extend(self, other: LoadResult) -> None:
         self.definitions.extend(other.definitions)
         self.problems.extend(other.problems)
+        self.untrusted.extend(other.untrusted)
 
 
 @dataclass
@@ -110,11 +113,12 @@ class MergedPersonas:
     disabled: list[PersonaDefinition] = field(default_factory=list)
     overridden: list[tuple[PersonaDefinition, PersonaDefinition]] = field(default_factory=list)
     problems: list[PersonaProblem] = field(default_factory=list)
+    untrusted: list[UntrustedFile] = field(default_factory=list)  # waiting for a person's trust
 
 
 def merge(result: LoadResult, disabled_names: set[str]) -> MergedPersonas:
     """Merge definitions: later wins on a name clash; disabled ones are set aside."""
-    merged = MergedPersonas(problems=list(result.problems))
+    merged = MergedPersonas(problems=list(result.problems), untrusted=list(result.untrusted))
     for definition in result.definitions:
         if not definition.enabled or definition.key in disabled_names:
             merged.disabled.append(definition)

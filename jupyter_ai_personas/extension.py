@@ -13,9 +13,9 @@ import importlib
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, Float, Int, List, Unicode
+from traitlets import Bool, Dict, Float, Int, List, Unicode
 
-from .handlers import AvatarHandler, PermissionsHandler, PersonasHandler, StopHandler
+from .handlers import AvatarHandler, PermissionsHandler, PersonasHandler, StopHandler, TrustHandler
 from .mcp.handler import McpHandler
 from .nodelay import enable_nodelay_on_rooms
 from .startup import AVATAR_ROUTE, READY
@@ -61,6 +61,20 @@ class PersonasExtension(ExtensionApp):
         allow_none=True,
         config=True,
         help="Persona that answers messages without a mention in a chat with one person.",
+    )
+    trusted_persona_files = Dict(
+        key_trait=Unicode(),
+        value_trait=Unicode(),
+        config=True,
+        help="Persona files trusted in advance, as {path: sha256 of the content}. A file runs its "
+        "code only when its content has that hash; a changed or new file waits for a person's "
+        "`/trust`. Whole folders cannot be trusted.",
+    )
+    persona_import_timeout = Float(
+        10.0,
+        config=True,
+        help="Seconds a persona file's import may take (it runs off the event loop); past it, the "
+        "file is reported in the chat and the server carries on.",
     )
     max_input_chars = Int(
         200_000, config=True, help="Longer messages get a short answer instead of reaching a persona."
@@ -121,6 +135,7 @@ class PersonasExtension(ExtensionApp):
                 (r"/api/ai-personas/personas", PersonasHandler),
                 (r"/api/ai-personas/permissions", PermissionsHandler),
                 (r"/api/ai-personas/stop", StopHandler),
+                (r"/api/ai-personas/trust", TrustHandler),
             ]
         )
         if self.notebook_tools:

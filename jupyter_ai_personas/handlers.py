@@ -4,6 +4,7 @@ GET  {base}api/ai-personas/avatars/<persona id>      a persona's avatar
 GET  {base}api/ai-personas/personas?chat=<path>      the personas of a chat and their state
 POST {base}api/ai-personas/permissions               answer a permission request
 POST {base}api/ai-personas/stop                      stop replies in a chat
+POST {base}api/ai-personas/trust                     trust a persona file's content
 """
 
 from __future__ import annotations
@@ -103,6 +104,21 @@ class StopHandler(PersonasAPIHandler):
         self.finish(json.dumps({"stopped": stopped}))
 
 
+class TrustHandler(PersonasAPIHandler):
+    @web.authenticated
+    async def post(self) -> None:
+        from .api_models import TrustBody
+        from .router.router import TrustError
+
+        body = self.parse(TrustBody)
+        _, name = self.person()
+        try:
+            message = await self.router.trust_file(body.path, body.sha256, by=name)
+        except TrustError as exc:
+            raise web.HTTPError(409, str(exc)) from exc
+        self.finish(json.dumps({"trusted": body.path, "message": message}))
+
+
 class PersonasHandler(PersonasAPIHandler):
     @web.authenticated
     async def get(self) -> None:
@@ -112,15 +128,20 @@ class PersonasHandler(PersonasAPIHandler):
         if session is None:
             catalog = self.runtime.catalog
             assert catalog is not None
-            merged = catalog.personas_for(self.runtime.root_dir)
+            merged = await catalog.personas_for(self.runtime.root_dir)
             personas = [_describe(self.runtime, d, None, False) for d in merged.active.values()]
         else:
+            merged = session.manager.merged
             personas = []
             for entry in session.manager.entries.values():
                 session.manager.refresh_availability(entry)
                 busy = bool(entry.runner and entry.runner.busy)
                 personas.append(_describe(self.runtime, entry.definition, entry.unavailable, busy))
-        self.finish(json.dumps({"personas": personas}))
+        untrusted = [
+            {"path": u.label, "sha256": u.sha256, "reasons": list(u.reasons), "command": u.command()}
+            for u in merged.untrusted
+        ]
+        self.finish(json.dumps({"personas": personas, "untrusted": untrusted}))
 
 
 def _describe(runtime: Runtime, definition: Any, unavailable: str | None, busy: bool) -> dict[str, Any]:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import importlib
+import asyncio
 import importlib.metadata
-import importlib.util
 import inspect
-import sys
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 
+from .code_loading import ImportTimedOut, import_attribute, import_file, run_off_loop
 from .definitions import (
     LoadResult,
     PersonaDefinition,
@@ -21,6 +18,7 @@ from .definitions import (
 )
 from .persona import BasePersona
 from .specs import IMAGE_SUFFIXES, PersonaSpec, SpecError, avatar_file, load_spec_file
+from .trust import PYTHON_REASON, TrustStore, UntrustedFile, file_digest, module_origin, spec_trust_reasons
 
 ENTRY_POINT_GROUP = "jupyter_ai.personas"
 BUILTIN_DIR = Path(__file__).parent / "personas"
@@ -53,36 +51,53 @@ def definition_from_class(cls: type[BasePersona], source: PersonaSource) -> Pers
     )
 
 
-def definition_from_spec(spec: PersonaSpec, path: Path, source: PersonaSource) -> PersonaDefinition:
+def definition_from_spec(
+    spec: PersonaSpec, path: Path, source: PersonaSource, persona_class: type[BasePersona]
+) -> PersonaDefinition:
     image = avatar_file(spec, path)
     return PersonaDefinition(
         name=spec.name,
         description=spec.description,
         avatar=None if image else spec.avatar,
         avatar_path=image,
-        persona_class=spec_persona_class(spec),
+        persona_class=persona_class,
         source=source,
         spec=spec,
         enabled=spec.enabled,
     )
 
 
-def spec_persona_class(spec: PersonaSpec) -> type[BasePersona]:
-    """The class that runs a spec: its `class`, or the ACP persona for `agent`/`command`."""
-    if spec.persona_class:
-        module_name, _, attribute = spec.persona_class.partition(":")
-        try:
-            target: object = importlib.import_module(module_name)
-            for part in attribute.split("."):
-                target = getattr(target, part)
-        except Exception as exc:
-            raise SpecError("", f"`class`: cannot import {spec.persona_class} ({_short(exc)})") from exc
-        if not (isinstance(target, type) and issubclass(target, BasePersona)):
-            raise SpecError("", f"`class`: {spec.persona_class} is not a BasePersona subclass")
-        return target
+def _check_persona_class(reference: str, target: object) -> type[BasePersona]:
+    if not (isinstance(target, type) and issubclass(target, BasePersona)):
+        raise SpecError("", f"`class`: {reference} is not a BasePersona subclass")
+    return target
+
+
+def _acp_persona_class() -> type[BasePersona]:
     from .acp_client.persona import AcpPersona
 
     return AcpPersona
+
+
+async def spec_persona_class(spec: PersonaSpec, import_timeout: float) -> type[BasePersona]:
+    """The class that runs a spec: its `class` (imported off the loop), or the ACP persona."""
+    if not spec.persona_class:
+        return _acp_persona_class()
+    reference = spec.persona_class
+    if module_origin(reference) is None:
+        module = reference.partition(":")[0].split(".")[0]
+        raise SpecError("", f"`class`: cannot import {reference} (no module named {module!r} is installed)")
+    try:
+        target = await run_off_loop(
+            f"class:{reference}", lambda: import_attribute(reference), import_timeout, reference
+        )
+    except ImportTimedOut as exc:
+        raise SpecError("", f"`class`: {reference}: {exc}") from None
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt | asyncio.CancelledError):
+            raise
+        raise SpecError("", f"`class`: cannot import {reference} ({_short(exc)})") from None
+    return _check_persona_class(reference, target)
 
 
 def load_entry_points() -> LoadResult:
@@ -102,10 +117,33 @@ def load_entry_points() -> LoadResult:
     return result
 
 
-def load_spec_folder(folder: Path, *, kind: SourceKind, key: str, label: Callable[[Path], str]) -> LoadResult:
+def load_builtin_specs(folder: Path) -> LoadResult:
+    """The built-in agents' specs (shipped with the package: trusted, no code of their own)."""
+    result = LoadResult()
+    for path in sorted(folder.glob("*.md")):
+        source = PersonaSource(kind="builtin", key="builtin", label=f"built-in ({path.name})", path=path)
+        try:
+            spec = load_spec_file(path)
+            result.definitions.append(definition_from_spec(spec, path, source, _acp_persona_class()))
+        except SpecError as exc:
+            result.problems.append(PersonaProblem(source=source.label, message=exc.problem))
+    return result
+
+
+async def load_spec_folder(
+    folder: Path,
+    *,
+    kind: SourceKind,
+    key: str,
+    label: Callable[[Path], str],
+    trust: TrustStore,
+    import_timeout: float,
+    workspace: Path,
+) -> LoadResult:
     """`*.md` specs and `*.py` persona modules in one folder, in name order.
 
-    `label` names a file for people (e.g. relative to the server root).
+    Code runs only from files a person trusted (see `trust`); imports run off the event loop,
+    at most `import_timeout` seconds. `label` names a file for people (e.g. relative to the root).
     """
     result = LoadResult()
     try:
@@ -114,26 +152,46 @@ def load_spec_folder(folder: Path, *, kind: SourceKind, key: str, label: Callabl
         return result
     for path in files:
         source = PersonaSource(kind=kind, key=key, label=label(path), path=path)
-        if path.suffix == ".md":
-            if path.name.lower() == "readme.md":
-                continue
-            try:
-                spec = load_spec_file(path)
-                result.definitions.append(definition_from_spec(spec, path, source))
-            except SpecError as exc:
-                result.problems.append(PersonaProblem(source=source.label, message=exc.problem))
-        else:
-            result.extend(load_python_file(path, source))
+        if path.suffix == ".md" and path.name.lower() == "readme.md":
+            continue
+        try:
+            digest = file_digest(path)
+            spec = load_spec_file(path) if path.suffix == ".md" else None
+        except (OSError, SpecError) as exc:
+            message = exc.problem if isinstance(exc, SpecError) else f"cannot be read: {exc}"
+            result.problems.append(PersonaProblem(source=source.label, message=message))
+            continue
+        reasons = spec_trust_reasons(spec, workspace) if spec is not None else [PYTHON_REASON]
+        if reasons and not trust.is_trusted(path, digest):
+            result.untrusted.append(
+                UntrustedFile(path=path, label=source.label, sha256=digest, reasons=tuple(reasons))
+            )
+            continue
+        if spec is None:
+            result.extend(await load_python_file(path, source, digest, import_timeout))
+            continue
+        try:
+            persona_class = await spec_persona_class(spec, import_timeout)
+            result.definitions.append(definition_from_spec(spec, path, source, persona_class))
+        except SpecError as exc:
+            result.problems.append(PersonaProblem(source=source.label, message=exc.problem))
     return result
 
 
-def load_python_file(path: Path, source: PersonaSource) -> LoadResult:
-    """Every BasePersona subclass a local `.py` file defines."""
+async def load_python_file(
+    path: Path, source: PersonaSource, digest: str, import_timeout: float
+) -> LoadResult:
+    """Every BasePersona subclass a local `.py` file defines (imported off the event loop)."""
     result = LoadResult()
     try:
-        module = _import_file(path)
+        module = await run_off_loop(
+            f"file:{path}:{digest}", lambda: import_file(path, digest), import_timeout, path.name
+        )
+    except ImportTimedOut as exc:
+        result.problems.append(PersonaProblem(source=source.label, message=str(exc)))
+        return result
     except BaseException as exc:  # a persona file may even call sys.exit()
-        if isinstance(exc, KeyboardInterrupt):
+        if isinstance(exc, KeyboardInterrupt | asyncio.CancelledError):
             raise
         result.problems.append(PersonaProblem(source=source.label, message=f"import failed: {_short(exc)}"))
         return result
@@ -153,22 +211,3 @@ def load_python_file(path: Path, source: PersonaSource) -> LoadResult:
         except Exception as exc:
             result.problems.append(PersonaProblem(source=source.label, message=_short(exc)))
     return result
-
-
-def _import_file(path: Path) -> ModuleType:
-    # A new module name per content, so an edited file is imported afresh.
-    digest = hashlib.sha1(str(path).encode() + path.read_bytes()).hexdigest()[:12]
-    name = f"jupyter_ai_personas_local.{path.stem}_{digest}"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {path.name}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        sys.modules.pop(name, None)
-        raise
-    return module

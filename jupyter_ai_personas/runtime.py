@@ -46,6 +46,7 @@ class RuntimeSettings(BaseModel):
     agent_idle_timeout: float = 900.0
     agent_start_timeout: float = 60.0
     notebook_tools: bool = True
+    persona_import_timeout: float = 10.0
 
 
 @dataclass

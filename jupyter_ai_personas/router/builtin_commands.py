@@ -166,12 +166,43 @@ async def permissions_command(ctx: CommandContext) -> str:
     return "\n".join(lines)
 
 
-def register_builtin_commands(registry: CommandRegistry, refresh_all: Callable[[], Awaitable[None]]) -> None:
+TrustFile = Callable[..., Awaitable[str]]
+
+
+def trust_command(trust_file: TrustFile) -> SlashCommand:
+    async def handler(ctx: CommandContext) -> str:
+        words = ctx.args.split()
+        if not words:
+            waiting = ctx.session.manager.merged.untrusted
+            if not waiting:
+                return "No persona file of this chat waits for trust."
+            lines = ["**Persona files waiting for your trust** (read each one first):", ""]
+            lines += [f"- `{u.label}` — {'; '.join(u.reasons)}: `{u.command()}`" for u in waiting]
+            return "\n".join(lines)
+        user = ctx.session.ychat.get_users().get(ctx.sender)
+        by = (user.display_name or user.name) if user else ctx.sender
+        try:
+            return await trust_file(words[0], words[1] if len(words) > 1 else "", by=by)
+        except Exception as exc:  # TrustError: a message for the person
+            return f"🔒 Not trusted: {exc}"
+
+    return SlashCommand(
+        "trust",
+        "load a persona file that runs code, once you have read it",
+        handler,
+        usage="[path sha256]",
+    )
+
+
+def register_builtin_commands(
+    registry: CommandRegistry, refresh_all: Callable[[], Awaitable[None]], trust_file: TrustFile
+) -> None:
     registry.register(SlashCommand("help", "what you can do here", help_command))
     registry.register(
         SlashCommand("personas", "every persona, where it comes from, and its state", personas_command)
     )
     registry.register(refresh_command(refresh_all))
+    registry.register(trust_command(trust_file))
     registry.register(
         SlashCommand(
             "stop", "stop the replies to you (or one persona's reply)", stop_command, usage="[@Name]"

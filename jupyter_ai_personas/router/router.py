@@ -9,17 +9,22 @@ from typing import Any
 from jupyterlab_chat.ychat import YChat
 
 from ..runtime import Runtime
+from ..trust import file_digest
 from ..watcher import FolderWatcher
 from .builtin_commands import register_builtin_commands
 from .commands import CommandRegistry
 from .session import ChatSession
 
 
+class TrustError(Exception):
+    """A `/trust` that cannot be applied; the message says why."""
+
+
 class ChatRouter:
     def __init__(self, runtime: Runtime):
         self.runtime = runtime
         self.commands = CommandRegistry()
-        register_builtin_commands(self.commands, self.refresh_all)
+        register_builtin_commands(self.commands, self.refresh_all, self.trust_file)
         self.sessions: dict[str, ChatSession] = {}
         # ids of messages already handled, per chat; kept across close and reopen
         self._seen: dict[str, set[str]] = {}
@@ -76,7 +81,7 @@ class ChatRouter:
                 self._seen.setdefault(chat_id, set()),
             )
             self.sessions[chat_id] = session
-            session.start()
+            await session.start()
             self._update_watch()
             self.log.info("personas attached to chat %s", session.path)
 
@@ -112,10 +117,42 @@ class ChatRouter:
             return
         for session in list(self.sessions.values()):
             if session.folders() & folders:
-                session.reload()
+                await session.reload()
 
     async def refresh_all(self) -> None:
         assert self.runtime.catalog is not None
         self.runtime.catalog.refresh()
         for session in list(self.sessions.values()):
-            session.reload()
+            await session.reload()
+
+    async def trust_file(self, path: str, digest_prefix: str, *, by: str) -> str:
+        """Trust a persona file's content as a person read it; what to tell them, or TrustError."""
+        catalog = self.runtime.catalog
+        assert catalog is not None
+        target = (self.runtime.root_dir / path).resolve()
+        if not catalog.is_persona_folder(target.parent) or target.suffix not in (".py", ".md"):
+            raise TrustError(f"`{path}` is not a persona file (a .py or .md file in a persona folder).")
+        if not target.is_file():
+            raise TrustError(f"`{path}` does not exist (any more).")
+        digest = file_digest(target)
+        if len(digest_prefix) < 8 or not digest.startswith(digest_prefix.lower()):
+            raise TrustError(
+                f"`{path}` is not the content that notice showed (its SHA-256 does not start with "
+                f"`{digest_prefix or '?'}`): it changed since. Read it again; the new notice gives "
+                "the command."
+            )
+        catalog.trust.trust(target, digest)
+        self.log.info("persona file %s (sha256 %s) trusted by %s", target, digest, by)
+        await self.reload_folder(target.parent)
+        return (
+            f"🔓 {by} trusted `{path}` (SHA-256 `{digest[:12]}…`): its personas are loaded. "
+            "A change to it asks again."
+        )
+
+    async def reload_folder(self, folder: Path) -> None:
+        """Load one persona folder again (e.g. a file of it was trusted) in every chat that sees it."""
+        assert self.runtime.catalog is not None
+        self.runtime.catalog.forget(folder)
+        for session in list(self.sessions.values()):
+            if folder in session.folders():
+                await session.reload()

@@ -62,10 +62,11 @@ class ChatSession:
         self.closed = False
 
     # -- life cycle --------------------------------------------------------------------
-    def start(self) -> None:
+    async def start(self) -> None:
         self.writer.ensure_user(self.runtime.system_user())
         self.permissions.expire_stale()
-        self.reload()
+        await self.reload()
+        # from here to the subscription nothing awaits: no message can slip between the two
         on_disk = self._ids_on_disk()
         fresh = []
         for data in self.ychat.ymessages.to_py() or []:
@@ -117,31 +118,44 @@ class ChatSession:
         assert self.runtime.catalog is not None
         return set(self.runtime.catalog.watched_folders(self.chat_dir))
 
-    def reload(self) -> None:
+    async def reload(self) -> None:
         """Bring this chat's personas in step with their sources and report problems."""
         assert self.runtime.catalog is not None
-        merged = self.runtime.catalog.personas_for(self.chat_dir)
+        merged = await self.runtime.catalog.personas_for(self.chat_dir)
+        if self.closed:
+            return
         self.manager.apply(merged)
-        lines = [f"**{p.source}**: {p.message}" for p in merged.problems]
-        lines += [
+        problems = [f"**{p.source}**: {p.message}" for p in merged.problems]
+        problems += [
             f"**{new.source.label}**: `{new.name}` replaces the persona of the same name "
             f"from {old.source.label}"
             for old, new in merged.overridden
         ]
-        self._report(lines)
+        untrusted = [
+            f"**{u.label}** — {'; '.join(u.reasons)}. Read it, then answer `{u.command()}` "
+            f"(SHA-256 `{u.short_hash}…` of the content you read)."
+            for u in merged.untrusted
+        ]
+        self._report(
+            {
+                "⚠️ Some personas could not be loaded as they are:": problems,
+                "🔒 Not loaded until a person trusts it (a changed file asks again):": untrusted,
+            }
+        )
 
-    def _report(self, lines: list[str]) -> None:
-        """Post problems not reported in this chat before (remembered in chat metadata)."""
+    def _report(self, sections: dict[str, list[str]]) -> None:
+        """Post what was not reported in this chat before (remembered in chat metadata)."""
         reported = set(self.writer.state().get("reported", []))
-        digests = {hashlib.sha1(line.encode()).hexdigest()[:16]: line for line in lines}
-        new = [line for digest, line in digests.items() if digest not in reported]
-        if new:
-            body = "⚠️ Some personas could not be loaded as they are:\n\n" + "\n".join(
-                f"- {line}" for line in new
-            )
-            self.say(body, metadata={METADATA_KEY: {"notice": "persona-problems"}})
-        if set(digests) != reported:
-            self.writer.update_state(reported=sorted(digests))
+        seen: set[str] = set()
+        for heading, lines in sections.items():
+            digests = {hashlib.sha1(line.encode()).hexdigest()[:16]: line for line in lines}
+            seen |= set(digests)
+            new = [line for digest, line in digests.items() if digest not in reported]
+            if new:
+                body = heading + "\n\n" + "\n".join(f"- {line}" for line in new)
+                self.say(body, metadata={METADATA_KEY: {"kind": "notice", "notice": "persona-problems"}})
+        if seen != reported:
+            self.writer.update_state(reported=sorted(seen))
 
     def say(self, body: str, **kwargs: Any) -> str:
         """Post a message from the runtime itself (command answers, notices)."""

@@ -11,6 +11,7 @@ import pytest
 import pytest_asyncio
 
 from tests.support.chat_client import ChatClient
+from tests.support.personas import trust, write_trusted
 from tests.support.server import JupyterServer, server_env
 
 pytestmark = pytest.mark.asyncio
@@ -22,12 +23,9 @@ def scripted_spec(name: str, body: str = "", **fields: str) -> str:
     return "---\n" + "\n".join(lines) + "\n---\n" + body + "\n"
 
 
-def write_spec(root: Path, filename: str, text: str) -> Path:
-    folder = root / ".jupyter" / "personas"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / filename
-    path.write_text(text)
-    return path
+async def write_spec(server: JupyterServer, filename: str, text: str) -> Path:
+    """A spec that runs its own program: trusted, as a person would after reading it."""
+    return await write_trusted(server, server.root_dir / ".jupyter" / "personas" / filename, text)
 
 
 def alive(pid: int) -> bool:
@@ -161,8 +159,8 @@ async def test_the_agent_gets_declared_variables_and_never_the_token(agent_serve
 
 
 async def test_a_missing_program_is_explained_with_the_install_command(agent_server, chat_path):
-    write_spec(
-        agent_server.root_dir,
+    await write_spec(
+        agent_server,
         "ghost.md",
         "---\nname: Ghostwriter\ncommand: no-such-agent-program --acp\n"
         "install: pip install ghostwriter\n---\n",
@@ -179,8 +177,8 @@ async def test_a_missing_program_is_explained_with_the_install_command(agent_ser
 
 
 async def test_an_agent_that_fails_to_start_is_reported(agent_server, chat_path):
-    write_spec(
-        agent_server.root_dir,
+    await write_spec(
+        agent_server,
         "grumpy.md",
         "---\nname: Grumpy\ncommand: scripted-acp-agent\nenv: {SCRIPTED_AGENT_MODE: exit-at-start}\n---\n",
     )
@@ -194,8 +192,8 @@ async def test_an_agent_that_fails_to_start_is_reported(agent_server, chat_path)
 
 
 async def test_a_policy_answers_matching_requests_with_a_visible_note(agent_server, chat_path):
-    write_spec(
-        agent_server.root_dir,
+    await write_spec(
+        agent_server,
         "trusting.md",
         scripted_spec("Trusting", permissions="{read: allow, edit: reject, default: ask}"),
     )
@@ -215,8 +213,8 @@ async def test_a_policy_answers_matching_requests_with_a_visible_note(agent_serv
 
 
 async def test_spec_instructions_model_mode_and_mcp_servers_follow_edits(agent_server, chat_path):
-    spec = write_spec(
-        agent_server.root_dir,
+    spec = await write_spec(
+        agent_server,
         "analyst.md",
         scripted_spec(
             "Analyst",
@@ -243,6 +241,7 @@ async def test_spec_instructions_model_mode_and_mcp_servers_follow_edits(agent_s
                 mcp_servers="[{name: files, command: mcp-files}, {name: web, url: 'http://127.0.0.1:9/mcp'}]",
             )
         )
+        await trust(agent_server, spec)  # a changed file is trusted again
         await asyncio.sleep(1.5)
         chat.send("@Analyst prompt")  # the new instructions come with the next prompt
         prompt = await chat.wait_for(
@@ -260,7 +259,7 @@ async def test_spec_instructions_model_mode_and_mcp_servers_follow_edits(agent_s
 
 
 async def test_an_unknown_model_is_explained(agent_server, chat_path):
-    write_spec(agent_server.root_dir, "odd.md", scripted_spec("Oddball", model="gpt-99"))
+    await write_spec(agent_server, "odd.md", scripted_spec("Oddball", model="gpt-99"))
     async with ChatClient(agent_server, chat_path) as chat:
         await chat.wait_for(lambda: chat.user_id("Oddball"), timeout=10)
         chat.send("@Oddball hello")

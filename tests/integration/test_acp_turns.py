@@ -10,6 +10,7 @@ import pytest
 import pytest_asyncio
 
 from tests.support.chat_client import ChatClient
+from tests.support.personas import write_trusted
 from tests.support.server import server_env
 
 pytestmark = pytest.mark.asyncio
@@ -87,9 +88,11 @@ async def test_reject_leaves_no_file_and_the_agent_says_so(acp_server, chat_path
 
 
 async def test_several_waiting_requests_are_answered_by_number(acp_server, chat_path):
-    helper = acp_server.root_dir / ".jupyter" / "personas" / "helper.md"
-    helper.parent.mkdir(parents=True, exist_ok=True)
-    helper.write_text("---\nname: Helper\ncommand: scripted-acp-agent\nenv: [SCRIPTED_AGENT_STATE]\n---\n")
+    helper = await write_trusted(
+        acp_server,
+        acp_server.root_dir / ".jupyter" / "personas" / "helper.md",
+        "---\nname: Helper\ncommand: scripted-acp-agent\nenv: [SCRIPTED_AGENT_STATE]\n---\n",
+    )
     async with ChatClient(acp_server, chat_path) as chat:
         await chat.wait_for(lambda: chat.user_id("Helper"), timeout=10)
         chat.send("@Scripted write one.txt 1")

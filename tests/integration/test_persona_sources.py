@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.support.chat_client import ChatClient
-from tests.support.server import TEST_SITE
+from tests.support.server import TEST_SITE, server_env
 
 pytestmark = pytest.mark.asyncio
 
@@ -115,19 +118,55 @@ async def test_nearest_folder_wins_and_the_clash_is_reported(server, personas_di
         await chat.wait_for_text("Helper", "outer hi")
 
 
-async def test_a_python_persona_file(server, personas_dir):
-    write(
-        personas_dir,
-        "shouty.py",
-        "from jupyter_ai_personas import BasePersona, PersonaDefaults\n\n"
-        "class Shouty(BasePersona):\n"
-        "    defaults = PersonaDefaults(name='Shouty', description='Shouts back')\n\n"
-        "    async def process_message(self, message):\n"
-        "        await self.send_message(self.prompt_text(message).upper())\n",
-    )
+SHOUTY = (
+    "from jupyter_ai_personas import BasePersona, PersonaDefaults\n\n"
+    "class Shouty(BasePersona):\n"
+    "    defaults = PersonaDefaults(name='Shouty', description='Shouts back')\n\n"
+    "    async def process_message(self, message):\n"
+    "        await self.send_message(self.prompt_text(message).upper())\n"
+)
+TRUST_NOTICE = "Not loaded until a person trusts it"
+
+
+def trust_notices(chat: ChatClient) -> list[str]:
+    return [b for b in chat.bodies_from("Personas") if TRUST_NOTICE in b]
+
+
+async def test_a_python_persona_runs_only_once_a_person_trusts_its_content(server, personas_dir):
+    path = write(personas_dir, "shouty.py", SHOUTY)
+    shown = path.relative_to(server.root_dir).as_posix()
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
     async with ChatClient(server, chat_in(personas_dir)) as chat:
+        notice = await chat.wait_for_text("Personas", TRUST_NOTICE)
+        assert f"**{shown}** — it is Python code that runs inside the Jupyter server" in notice
+        assert f"`/trust {shown} {digest[:12]}`" in notice
+        chat.send("@Shouty quiet please")
+        await chat.wait_for_text("Personas", "@shouty is not a persona")
+        chat.send(f"/trust {shown} 0123abcd")  # not the content this file has
+        await chat.wait_for_text("Personas", "Not trusted")
+        chat.send(f"/trust {shown} {digest[:12]}")
+        await chat.wait_for_text("Personas", f"Alice trusted `{shown}`")
         chat.send("@Shouty quiet please")
         await chat.wait_for_text("Shouty", "QUIET PLEASE")
+        # a change (an agent's, say) is not trusted: the old code stops and the new one does not run
+        path.write_text(SHOUTY.replace(".upper()", ".lower() + ' (changed)'"))
+        await chat.wait_for(lambda: len(trust_notices(chat)) == 2, timeout=10, what="a second trust notice")
+        chat.send("@Shouty LOUD")
+        await chat.wait_for(lambda: chat.bodies_from("Personas")[-1].startswith("@shouty is not a persona"))
+        assert not any("(changed)" in b for b in chat.bodies_from("Shouty"))
+
+
+async def test_a_markdown_persona_that_runs_a_program_waits_for_trust(server, personas_dir):
+    write(personas_dir, "runner.md", "---\nname: Runner\ncommand: scripted-acp-agent\n---\n")
+    write(personas_dir, "greedy.md", "---\nname: Greedy\nagent: claude\npermissions: {default: allow}\n---\n")
+    async with ChatClient(server, chat_in(personas_dir)) as chat:
+        notice = await chat.wait_for_text("Personas", TRUST_NOTICE)
+        assert "runner.md** — it starts its own program (`command: scripted-acp-agent`)" in notice
+        assert "greedy.md** — its policy allows tool calls without asking (default)" in notice
+        chat.send("/trust")
+        listing = await chat.wait_for_text("Personas", "Persona files waiting for your trust")
+        assert "runner.md" in listing and "greedy.md" in listing
+        assert chat.user_id("Runner") is None and chat.user_id("Greedy") is None
 
 
 BAD_SPECS = {
@@ -142,14 +181,12 @@ BAD_SPECS = {
 async def test_bad_files_are_reported_by_name_and_the_rest_keep_working(server, personas_dir):
     for name, (text, _) in BAD_SPECS.items():
         write(personas_dir, name, text)
-    write(personas_dir, "raises.py", "raise RuntimeError('persona file exploded')\n")
     write(personas_dir, "fine.md", spec("Fine", "fine {prompt}"))
     async with ChatClient(server, chat_in(personas_dir)) as chat:
         notice = await chat.wait_for_text("Personas", "could not be loaded")
         for name, (_, problem) in BAD_SPECS.items():
             line = next((ln for ln in notice.splitlines() if name in ln), "")
             assert problem in line, f"{name}: {line!r}"
-        assert "raises.py**: import failed: RuntimeError: persona file exploded" in notice
         chat.send("@Fine ok")
         await chat.wait_for_text("Fine", "fine ok")
         chat.send("@Echo ok")
@@ -190,3 +227,53 @@ async def test_entry_points_that_fail_are_reported_with_the_package(start_server
         assert "(entry point `not_a_persona`)" in notice and "is not a jupyter_ai_personas" in notice
         chat.send("@Echo still here")
         await chat.wait_for_text("Echo", "Echo: still here")
+
+
+def config_trusting(home: Path, files: list[Path]) -> None:
+    """The server's configuration trusts these files, by path and content hash."""
+    config = home / ".jupyter-config"
+    config.mkdir(parents=True, exist_ok=True)
+    trusted = {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+    settings = {"PersonasExtension": {"trusted_persona_files": trusted, "persona_import_timeout": 2}}
+    (config / "jupyter_server_config.json").write_text(json.dumps(settings))
+
+
+async def test_persona_code_that_hangs_or_crashes_does_not_stop_the_server(start_server, tmp_path):
+    home, root = tmp_path / "home", tmp_path / "root"
+    folder = root / ".jupyter" / "personas"
+    hangs = write(folder, "hangs.py", "while True:\n    pass\n")
+    raises = write(folder, "raises.py", "raise RuntimeError('persona file exploded')\n")
+    exits = write(folder, "exits.py", "import sys\nsys.exit(3)\n")
+    shouty = write(folder, "shouty.py", SHOUTY)
+    config_trusting(home, [hangs, raises, exits, shouty])
+    server = await start_server(root=root, env=server_env(home))
+    async with ChatClient(server, "frozen.chat") as chat:
+        notice = await chat.wait_for_text("Personas", "could not be loaded", timeout=20)
+        assert "hangs.py**: importing it did not finish within 2 s" in notice
+        assert "raises.py**: import failed: RuntimeError: persona file exploded" in notice
+        assert "exits.py**: import failed: SystemExit: 3" in notice
+        async with httpx.AsyncClient(headers=server.headers) as http:  # the server still answers
+            assert (await http.get(server.url + "api/status", timeout=2)).status_code == 200
+        chat.send("@Shouty still here")  # a trusted file that imports fine runs
+        await chat.wait_for_text("Shouty", "STILL HERE")
+        chat.send("/refresh")  # the hanging import is not started again
+        await chat.wait_for_text("Personas", "Reloaded")
+        chat.send("@Echo ok")
+        await chat.wait_for_text("Echo", "Echo: ok")
+    assert await server.stop(timeout=15) == 0  # SIGTERM is heard, however busy that import keeps a thread
+
+
+async def test_configuration_trusts_a_file_by_path_and_content_not_a_folder(start_server, tmp_path):
+    home, root = tmp_path / "home", tmp_path / "root"
+    folder = root / ".jupyter" / "personas"
+    trusted = write(folder, "shouty.py", SHOUTY)
+    config_trusting(home, [trusted])
+    write(folder, "newcomer.py", SHOUTY.replace("Shouty", "Newcomer"))  # in the same folder
+    server = await start_server(root=root, env=server_env(home))
+    async with ChatClient(server, "configured.chat") as chat:
+        notice = await chat.wait_for_text("Personas", TRUST_NOTICE)
+        assert "newcomer.py" in notice and "shouty.py" not in notice
+        chat.send("@Shouty hi")
+        await chat.wait_for_text("Shouty", "HI")
+        trusted.write_text(SHOUTY + "# edited\n")
+        await chat.wait_for(lambda: any("shouty.py" in b for b in trust_notices(chat)), timeout=10)
