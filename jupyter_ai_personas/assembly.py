@@ -18,6 +18,7 @@ from .documents.collaboration import make_document_layer
 from .documents.executor import NotebookExecutor
 from .mcp.tokens import McpTokens
 from .paths import PathRules
+from .process_reaper import ProcessReaper
 from .router.router import ChatRouter
 from .runtime import Runtime, RuntimeSettings
 from .startup import RUNTIME
@@ -58,8 +59,13 @@ def build(app: PersonasExtension, serverapp: Any) -> tuple[Runtime, ChatRouter]:
     )
     trust_file = Path(serverapp.data_dir) / "jupyter_ai_personas" / "trusted_personas.json"
     runtime.catalog = PersonaCatalog(runtime, TrustStore(trust_file, app.trusted_persona_files, app.log))
+    runtime.reaper = ProcessReaper()
     runtime.agents = AgentSupervisor(
-        cwd=root, log=app.log, idle_timeout=app.agent_idle_timeout, start_timeout=app.agent_start_timeout
+        cwd=root,
+        log=app.log,
+        idle_timeout=app.agent_idle_timeout,
+        start_timeout=app.agent_start_timeout,
+        reaper=runtime.reaper,
     )
     runtime.mcp_tokens = McpTokens()
     router = ChatRouter(runtime)

@@ -26,6 +26,7 @@ from jupyterlab_chat.models import Message, User
 from jupyterlab_chat.ychat import YChat
 from pycrdt import Map
 
+from .chat_saving import ChatSaver
 from .streaming import shown_end, split_point
 
 log = logging.getLogger(__name__)
@@ -43,11 +44,29 @@ class ChatWriter:
     the router schedules its work on the loop.
     """
 
-    def __init__(self, ychat: YChat, *, flush_interval: float = 0.2, max_message_chars: int = 0):
+    def __init__(
+        self,
+        ychat: YChat,
+        *,
+        flush_interval: float = 0.2,
+        max_message_chars: int = 0,
+        saver: ChatSaver | None = None,
+    ):
         self.ychat = ychat
         self.flush_interval = flush_interval
         self.max_message_chars = max_message_chars
+        self.saver = saver
         self._index_hint: dict[str, int] = {}
+
+    # -- durability --------------------------------------------------------------------
+    def save_now(self) -> None:
+        """Write the chat to disk now (a turn ended, a session id was stored)."""
+        if self.saver is not None:
+            self.saver.save_now()
+
+    def _touched(self) -> None:
+        if self.saver is not None:
+            self.saver.touched()
 
     # -- users -------------------------------------------------------------------------
     def ensure_user(self, user: User) -> None:
@@ -67,6 +86,7 @@ class ChatWriter:
         state = self.state()
         state.update(values)
         self.ychat.set_metadata(STATE_KEY, state)
+        self.save_now()  # e.g. a new session id: a restart must find it
 
     # -- messages ----------------------------------------------------------------------
     def messages(self) -> list[Message]:
@@ -97,6 +117,7 @@ class ChatWriter:
         ymessages = self.ychat.ymessages
         self._index_hint[message_id] = len(ymessages)
         ymessages.append(Map(fields))
+        self._touched()
         return message_id
 
     def update(self, message_id: str, **fields: Any) -> bool:
@@ -108,6 +129,7 @@ class ChatWriter:
             for key, value in fields.items():
                 if ymessage.get(key) != value:
                     ymessage[key] = value
+        self._touched()
         return True
 
     def rich(self, body: str, structured: dict[str, Any]) -> dict[str, Any]:

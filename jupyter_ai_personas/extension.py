@@ -15,9 +15,11 @@ from typing import Any
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Dict, Float, Int, List, Unicode
 
+from .chat_saving import save_snapshots
 from .handlers import AvatarHandler, PermissionsHandler, PersonasHandler, StopHandler, TrustHandler
 from .mcp.handler import McpHandler
 from .nodelay import enable_nodelay_on_rooms
+from .shutdown import exit_when_stopped, stop_on_sigint
 from .startup import AVATAR_ROUTE, READY
 
 
@@ -143,6 +145,8 @@ class PersonasExtension(ExtensionApp):
 
     async def _start_jupyter_server_extension(self, serverapp) -> None:  # type: ignore[no-untyped-def]
         settings = serverapp.web_app.settings
+        stop_on_sigint(serverapp, self.log)
+        exit_when_stopped()
         try:
             assembly = await asyncio.to_thread(importlib.import_module, f"{__package__}.assembly")
             self.runtime, self.router = assembly.build(self, serverapp)
@@ -161,10 +165,20 @@ class PersonasExtension(ExtensionApp):
     async def stop_extension(self) -> None:
         if self.runtime is None:
             return  # stopped before it started
-        # agents first: their process groups are killed, so closing sessions waits for nothing
+        # Before the first await: the collaboration extension stops at the same time and drops
+        # its rooms, so the chats are marked and snapshotted first, then written.
+        snapshots = self.router.prepare_shutdown()
+        saving = asyncio.ensure_future(save_snapshots(snapshots))
+        # agents next: their process groups are killed, so closing sessions waits for nothing
         if self.runtime.agents is not None:
             await self.runtime.agents.shutdown()
+        try:
+            await asyncio.wait_for(saving, 10)
+        except Exception:
+            self.log.exception("some chats could not be saved at shutdown")
         await self.router.stop()
+        if self.runtime.reaper is not None:
+            self.runtime.reaper.close()
         if self.runtime.executor is not None:
             self.runtime.executor.close()
         if self.runtime.documents is not None:

@@ -145,6 +145,12 @@ class PersonaManager:
                 stopped.append(entry.name)
         return stopped
 
+    def interrupt_turns(self, mark: str) -> None:
+        """End the replies in progress with `mark`, right now (the server stops)."""
+        for entry in self.entries.values():
+            if entry.runner is not None:
+                entry.runner.interrupt(mark)
+
     async def close(self) -> None:
         for entry in self.entries.values():
             self._retire(entry)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .documents.executor import NotebookExecutor
     from .documents.layer import DocumentLayer
     from .mcp.tokens import McpTokens
+    from .process_reaper import ProcessReaper
 
 SYSTEM_USER_ID = f"{ID_PREFIX}::system"
 _COLORS = ["#e65100", "#6a1b9a", "#1565c0", "#2e7d32", "#ad1457", "#00838f", "#4e342e", "#37474f"]
@@ -64,6 +65,7 @@ class Runtime:
     executor: NotebookExecutor | None = None
     mcp_tokens: McpTokens | None = None
     mcp_url: str | None = None  # the notebook tools' endpoint, as agents on this machine reach it
+    reaper: ProcessReaper | None = None  # kills agents and their commands if the server dies
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     path_rules: PathRules = None  # type: ignore[assignment]  # set in __post_init__ when not given
 

@@ -81,6 +81,18 @@ class TurnRunner:
         task.cancel()
         return True
 
+    def interrupt(self, mark: str) -> None:
+        """Close the running turn's open streams with `mark` at once; nothing more is queued."""
+        self._closed = True
+        self._queue.clear()
+        turn = self._current
+        if turn is None:
+            return
+        turn.stopped = True
+        open_streams = [s for s in turn.streams if not s.closed]
+        for stream in open_streams:
+            stream.close("\n\n" + mark if stream is open_streams[-1] else "")
+
     async def close(self) -> None:
         """Stop everything and shut the persona down."""
         self._closed = True
@@ -126,6 +138,7 @@ class TurnRunner:
             persona._turn = None
             writing.cancel()
             persona.chat.set_writing(persona.user, active=False)
+            persona.chat.save_now()  # a turn's end is on disk, whatever stops the server next
         if self._on_turn_end is not None and not turn.stopped:
             await self._on_turn_end(persona, turn)
 

@@ -33,6 +33,7 @@ from acp.schema import (
 
 from ..paths import PathRefused, PathRules
 from ..permissions import PermissionAnswer, PermissionOption
+from ..process_reaper import ProcessReaper
 from .consent import Decision, TurnGrants, always_key, command_text, decide, describe_key, offered_to_person
 from .files import FileAccess, refused
 from .markdown import ToolCallView
@@ -77,9 +78,9 @@ class SessionRequests:
     def turn_started(self) -> None:
         self.grants.clear()
 
-    def reset_terminals(self, agent_env: dict[str, str]) -> None:
+    def reset_terminals(self, agent_env: dict[str, str], reaper: ProcessReaper | None = None) -> None:
         self.close_terminals()
-        self.terminals = TerminalManager(self.rules, agent_env)
+        self.terminals = TerminalManager(self.rules, agent_env, reaper)
 
     def close_terminals(self) -> None:
         if self.terminals is not None:

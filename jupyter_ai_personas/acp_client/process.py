@@ -22,6 +22,7 @@ from acp.schema import (
 )
 
 from .. import __version__
+from ..process_reaper import ProcessReaper
 from .client import AcpClient
 from .launch import AgentLaunch
 
@@ -43,7 +44,9 @@ class AgentProcess:
         on_exit: Callable[[AgentProcess], None],
         log: logging.Logger,
         start_timeout: float = 60.0,
+        reaper: ProcessReaper | None = None,
     ):
+        self.reaper = reaper
         self.launch = launch
         self.cwd = cwd
         self.log = log
@@ -100,6 +103,8 @@ class AgentProcess:
             )
         except OSError as exc:
             raise AgentStartError(f"`{self.launch.argv[0]}` could not be started: {exc}") from exc
+        if self.reaper is not None:
+            self.reaper.watch(self.process.pid)
         assert self.process.stdin and self.process.stdout and self.process.stderr
         self._tasks.append(asyncio.create_task(self._drain_stderr(self.process.stderr)))
         self._tasks.append(asyncio.create_task(self._watch_exit()))
@@ -151,6 +156,8 @@ class AgentProcess:
     async def _watch_exit(self) -> None:
         assert self.process is not None
         self.returncode = await self.process.wait()
+        if self.reaper is not None:
+            self.reaper.forget(self.process.pid)
         if not self.stopping:
             self.log.warning("agent %s exited with code %s", self.launch.name, self.returncode)
         await asyncio.sleep(0.05)  # let the stderr reader take the last lines

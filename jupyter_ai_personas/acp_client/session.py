@@ -78,7 +78,7 @@ class AgentSession(SessionRequests):
         if process is not self.process:
             self._unbind()
             self.process, self.session_id = process, None
-            self.reset_terminals(process.launch.environment)
+            self.reset_terminals(process.launch.environment, self.persona.runtime.reaper)
         if self.session_id is None:
             await self._open(setup)
         else:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from .launch import AgentLaunch
 
 if TYPE_CHECKING:
+    from ..process_reaper import ProcessReaper
     from .process import AgentProcess
 
 CRASH_WINDOW = 120.0  # crashes older than this are forgotten
@@ -31,7 +32,9 @@ class AgentSupervisor:
         log: logging.Logger,
         idle_timeout: float = 900.0,
         start_timeout: float = 60.0,
+        reaper: ProcessReaper | None = None,
     ):
+        self.reaper = reaper
         self.cwd = cwd
         self.log = log
         self.idle_timeout = idle_timeout
@@ -78,7 +81,12 @@ class AgentSupervisor:
             from .process import AgentProcess  # the acp SDK, on first use
 
             process = AgentProcess(
-                launch, cwd=self.cwd, on_exit=self._on_exit, log=self.log, start_timeout=self.start_timeout
+                launch,
+                cwd=self.cwd,
+                on_exit=self._on_exit,
+                log=self.log,
+                start_timeout=self.start_timeout,
+                reaper=self.reaper,
             )
             await process.start()
             if self._closed:

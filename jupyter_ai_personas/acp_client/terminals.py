@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..paths import PathRules
+from ..process_reaper import ProcessReaper
 from .environment import terminal_environment
 from .files import refused
 
@@ -47,8 +48,9 @@ class Terminal:
 
 
 class TerminalManager:
-    def __init__(self, rules: PathRules, agent_env: dict[str, str]):
+    def __init__(self, rules: PathRules, agent_env: dict[str, str], reaper: ProcessReaper | None = None):
         self.rules = rules
+        self.reaper = reaper
         self.agent_env = agent_env
         self.terminals: dict[str, Terminal] = {}
 
@@ -76,6 +78,8 @@ class TerminalManager:
             )
         except OSError as exc:
             raise refused(command, f"cannot be started: {exc}") from None
+        if self.reaper is not None:
+            self.reaper.watch(process.pid)
         limit = output_byte_limit if output_byte_limit is not None else DEFAULT_OUTPUT_LIMIT
         terminal = Terminal(id=f"term-{uuid.uuid4().hex[:12]}", command=argv, process=process, limit=limit)
         terminal.reader = asyncio.create_task(self._read(terminal))
@@ -88,6 +92,8 @@ class TerminalManager:
         while chunk := await stream.read(65536):
             terminal.append(chunk)
         code = await terminal.process.wait()
+        if self.reaper is not None:
+            self.reaper.forget(terminal.process.pid)
         if code < 0:
             terminal.exit_signal = signal.Signals(-code).name
         else:

@@ -41,6 +41,11 @@ class ChatRouter:
         for chat_id, model in list(live.items()):
             await self.attach(chat_id, model)
 
+    def prepare_shutdown(self) -> list[tuple[Any, Any]]:
+        """Mark the replies in progress and snapshot every chat, without awaiting (see `extension`)."""
+        snapshots = [session.prepare_shutdown() for session in self.sessions.values()]
+        return [snapshot for snapshot in snapshots if snapshot is not None]
+
     async def stop(self) -> None:
         await self._watcher.stop()
         for chat_id in list(self.sessions):

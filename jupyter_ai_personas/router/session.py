@@ -15,6 +15,7 @@ from jupyterlab_chat.ychat import YChat
 from pycrdt import ArrayEvent
 
 from ..chat import ChatWriter
+from ..chat_saving import ChatSaver
 from ..manager import PersonaEntry, PersonaManager
 from ..permissions import PermissionBroker
 from ..persona import BasePersona, Turn
@@ -48,8 +49,12 @@ class ChatSession:
         self.commands = commands
         self.chat_dir: Path = runtime.chat_dir(path)
         settings = runtime.settings
+        self.saver = ChatSaver(runtime.serverapp, ychat)
         self.writer = ChatWriter(
-            ychat, flush_interval=settings.flush_interval, max_message_chars=settings.max_message_chars
+            ychat,
+            flush_interval=settings.flush_interval,
+            max_message_chars=settings.max_message_chars,
+            saver=self.saver,
         )
         self.permissions = PermissionBroker(self.writer, timeout=settings.permission_timeout)
         self.manager = PersonaManager(
@@ -82,8 +87,20 @@ class ChatSession:
         for message in fresh:
             self.spawn(self.handle(message))
 
+    def prepare_shutdown(self) -> tuple[Any, Any] | None:
+        """The server stops: mark the replies in progress, and take what is to be saved.
+
+        Nothing here awaits, so the snapshot is taken before the collaboration extension,
+        stopping at the same time, drops its rooms.
+        """
+        self.manager.interrupt_turns("⏹ *interrupted: the server stopped*")
+        snapshot = self.saver.snapshot()
+        self.saver.close()
+        return snapshot
+
     async def close(self) -> None:
         self.closed = True
+        self.saver.close()
         if self._subscription is not None:
             try:
                 self.ychat.ymessages.unobserve(self._subscription)

@@ -100,6 +100,7 @@ class JupyterServer:
         self.process = await asyncio.create_subprocess_exec(
             *self.command(),
             env=self.env,
+            stdin=asyncio.subprocess.DEVNULL,  # no terminal, as under JupyterHub or a service manager
             stdout=log,
             stderr=log,
             cwd=self.root_dir,
@@ -120,12 +121,12 @@ class JupyterServer:
                 await asyncio.sleep(poll)
         raise TimeoutError(f"server did not start:\n{self.log()[-4000:]}")
 
-    async def stop(self, timeout: float = 20) -> int | None:
-        """Stop like Ctrl-C/SIGTERM would; kill if it hangs. Returns the exit code."""
+    async def stop(self, timeout: float = 20, sig: signal.Signals = signal.SIGTERM) -> int | None:
+        """Stop with `sig` (SIGTERM, or SIGINT as JupyterHub does); kill if it hangs. The exit code."""
         process = self.process
         if process is None or process.returncode is not None:
             return process.returncode if process else None
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(sig)
         try:
             await asyncio.wait_for(process.wait(), timeout)
         except TimeoutError:

@@ -1,0 +1,86 @@
+"""Every use of an upstream private attribute, gathered here, with the version it was written for.
+
+jupyter_server 2.x: `ServerApp._signal_stop(sig, frame)` is what SIGTERM calls (and what
+JupyterHub makes SIGINT call when the server has a terminal).
+
+anyio 4.x: a worker thread (`to_thread.run_sync`, used by the contents manager and the chat
+store) stops when the task that started it ends; when the server stops its loop while such a
+task is still pending, the thread waits forever and the process never exits (`threading`
+joins it). `release_idle_worker_threads` is registered with `threading._register_atexit`,
+which runs before that join.
+
+jupyter-collaboration 5.0 (jupyter_server_ydoc 3.0.x): a document room saves itself only after
+`document_save_delay` seconds without a change, so a reply streaming for minutes would not
+reach the disk until it ends, and a stopping server cancels the pending save. We save chats
+ourselves through the room's own file loader (`DocumentRoom._file`, `_save_to_disc`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def release_idle_worker_threads() -> None:
+    """Tell anyio's leftover worker threads to end (they wait for work from a stopped loop)."""
+    import threading
+
+    for thread in threading.enumerate():
+        if type(thread).__name__ == "WorkerThread" and type(thread).__module__.startswith("anyio."):
+            stop = getattr(thread, "stop", None)
+            if callable(stop):
+                try:
+                    stop()
+                except Exception:
+                    log.debug("could not release %s", thread.name, exc_info=True)
+
+
+def release_worker_threads_at_exit() -> None:
+    import threading
+
+    register = getattr(threading, "_register_atexit", None)
+    if callable(register):
+        register(release_idle_worker_threads)
+
+
+def stop_signal_handler(serverapp: Any) -> Any | None:
+    """The server's own stop-on-signal handler (jupyter_server 2.x), if it has one."""
+    handler = getattr(serverapp, "_signal_stop", None)
+    return handler if callable(handler) else None
+
+
+def document_room(serverapp: Any, document: Any) -> Any | None:
+    """The jupyter-collaboration room a live document (a YChat) belongs to, if any."""
+    extension = serverapp.web_app.settings.get("jupyter_server_ydoc")
+    room_id = getattr(document, "room_id", None)
+    server = getattr(extension, "ywebsocket_server", None)
+    rooms = getattr(server, "rooms", None)
+    if not room_id or not isinstance(rooms, dict):
+        return None
+    return rooms.get(room_id)
+
+
+def save_room_soon(room: Any) -> asyncio.Task[Any] | None:
+    """Ask a room to save now (what JupyterLab's "Save" does), replacing its pending delayed save."""
+    save = getattr(room, "_save_to_disc", None)
+    return save() if callable(save) else None
+
+
+async def save_room_content(room: Any, content: Any) -> bool:
+    """Write `content` (a snapshot of the document) through the room's file loader.
+
+    Used at shutdown: it does not go through the room's own save task, which the stopping
+    collaboration extension cancels.
+    """
+    loader = getattr(room, "_file", None)
+    if loader is None:
+        return False
+    model = {"format": room.file_format, "type": room.file_type, "content": content}
+    try:
+        return await loader.maybe_save_content(model) is not None
+    except Exception as exc:  # OutOfBandChanges: the file changed on disk meanwhile
+        log.warning("could not save %s at shutdown: %s", getattr(loader, "path", "?"), exc)
+        return False
