@@ -260,6 +260,10 @@ class BaseAcpPersona(BasePersona):
             self._notes.add(text)
             self.chat.post(self.id, f"ℹ️ {text}", metadata=_notice())
 
+    def notice(self, text: str) -> None:
+        """A notice from this persona in the chat (not part of any reply, nor of the history)."""
+        self.chat.post(self.id, text, metadata=_notice())
+
     def help_lines(self) -> list[str]:
         commands = self._session.available_commands if self._session is not None else []
         if not commands:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 
 JUPYTER_MCP_NAME = "jupyter"
+CANCEL_GRACE = 5.0  # seconds an agent has to end a cancelled turn before it counts as frozen
 
 
 class AgentGone(RuntimeError):
@@ -59,6 +60,12 @@ class AgentSession(SessionRequests):
         self.config_options: list[Any] = []
         self.last_activity = time.monotonic()
         self.mcp_token: str | None = None
+        # the prompt of a cancelled turn, until the agent ends it: its late updates are dropped,
+        # and the next turn waits for it (or restarts an agent that never ends it)
+        self.draining: asyncio.Future[Any] | None = None
+        self.cancelled_at = 0.0
+        self._prompt: asyncio.Future[Any] | None = None
+        self._watchers: set[asyncio.Future[None]] = set()
 
     # -- facts -------------------------------------------------------------------------
     @property
@@ -74,6 +81,7 @@ class AgentSession(SessionRequests):
     # -- opening and keeping the session -----------------------------------------------
     async def ensure(self, setup: SessionSetup) -> None:
         """Make the session ready for a prompt with `setup` (the spec as it is now)."""
+        await self._settle_cancelled_turn()
         process = await self.supervisor.acquire(self.persona.launch())
         if process is not self.process:
             self._unbind()
@@ -89,6 +97,26 @@ class AgentSession(SessionRequests):
                 self.preamble.append(self.persona.instructions_preamble(setup))
             self.applied = setup
         await self._apply_model_and_mode(setup)
+
+    async def _settle_cancelled_turn(self) -> None:
+        """Wait for a cancelled turn to end; an agent that does not end it in time is restarted."""
+        draining = self.draining
+        if draining is None:
+            return
+        remaining = self.cancelled_at + CANCEL_GRACE - time.monotonic()
+        if not draining.done():
+            await asyncio.wait({draining}, timeout=max(0.0, remaining))
+        await asyncio.sleep(0)  # updates read before the turn's answer are handled first
+        self.draining = None
+        if draining.done() or self.process is None:
+            return
+        name = self.process.launch.name
+        self.persona.log.warning("agent %s did not end a cancelled turn: restarting it", name)
+        await self.supervisor.stop(self.process.launch.key)
+        self.persona.notice(
+            f"⚠️ The agent of @{self.persona.mention_name} did not end its stopped turn within "
+            f"{CANCEL_GRACE:g} s and was restarted; the conversation continues."
+        )
 
     def _reopen_needed(self, previous: SessionSetup, setup: SessionSetup) -> bool:
         """MCP servers and skills are given when a session opens; so are claude's instructions."""
@@ -253,6 +281,7 @@ class AgentSession(SessionRequests):
         self.turn_started()
         self.supervisor.turn_started(process)
         task = asyncio.ensure_future(self.connection.prompt(session_id=self.session_id, prompt=blocks))
+        self._prompt = task
         try:
             while True:
                 remaining = self.last_activity + idle_timeout - time.monotonic()
@@ -267,8 +296,9 @@ class AgentSession(SessionRequests):
         except ConnectionError as exc:
             raise AgentGone(await self._gone_text(process)) from exc
         finally:
-            if not task.done():
+            if not task.done() and task is not self.draining:
                 task.cancel()
+            self._prompt = None
             self.renderer = None
             self.supervisor.turn_ended(process)
 
@@ -285,15 +315,31 @@ class AgentSession(SessionRequests):
         return text + (f". Its last output:\n```\n{tail}\n```" if tail else ".")
 
     async def cancel(self) -> None:
-        """/stop: tell the agent, and forget the turn's late updates."""
+        """/stop: tell the agent, and drop the turn's late updates until the agent ends it."""
         if self.renderer is not None:
             self.renderer.abort("cancelled")
             self.renderer = None
+        prompt = self._prompt
+        if prompt is not None and not prompt.done():
+            self.draining, self.cancelled_at = prompt, time.monotonic()
+            watcher = asyncio.ensure_future(self._note_unconfirmed_stop(prompt))
+            self._watchers.add(watcher)
+            watcher.add_done_callback(self._watchers.discard)
         if self.process is not None and self.process.alive and self.session_id is not None:
             with contextlib.suppress(Exception):
-                await self.connection.cancel(session_id=self.session_id)
+                # a frozen agent may not read its input: never wait on it for long
+                await asyncio.wait_for(self.connection.cancel(session_id=self.session_id), 2)
             if self.speaks_claude:
                 self.needs_reset = True
+
+    async def _note_unconfirmed_stop(self, prompt: asyncio.Future[Any]) -> None:
+        """A visible note when the agent does not end a stopped turn within the grace period."""
+        await asyncio.wait({prompt}, timeout=CANCEL_GRACE)
+        if not prompt.done() and self.draining is prompt:
+            self.persona.notice(
+                f"⏳ @{self.persona.mention_name} has not ended its stopped turn after {CANCEL_GRACE:g} s "
+                "(its agent may be frozen); your next message to it restarts the agent."
+            )
 
     async def close(self) -> None:
         """The persona leaves the chat: free the session in the agent (the id stays stored)."""
@@ -321,7 +367,7 @@ class AgentSession(SessionRequests):
         if kind == "config_option_update":
             self.config_options = list(getattr(update, "config_options", None) or self.config_options)
             return
-        if self.replaying or self.renderer is None:
+        if self.replaying or self.renderer is None or self.draining is not None:
             return  # a replay of history, or a late update of a stopped turn
         self.renderer.on_update(update)
         if kind == "usage_update":

@@ -85,6 +85,18 @@ class Script:
             await self.reply.say(chunk)
         return "end_turn"
 
+    async def do_linger(self, rest: str, text: str) -> str:
+        """Streams until cancelled, then goes on sending "LATE" chunks for 1.5 s before it ends."""
+        index = 0
+        while not self.session.cancelled.is_set():
+            await self.reply.say(f"l{index} ")
+            index += 1
+            await asyncio.sleep(0.05)
+        for _ in range(15):
+            await self.reply.say("LATE ")
+            await asyncio.sleep(0.1)
+        return "cancelled"
+
     async def do_wait(self, rest: str, text: str) -> str:
         try:
             await asyncio.wait_for(self.session.cancelled.wait(), float(rest or 30))

@@ -2,6 +2,7 @@
 
     hello                     a short streamed greeting
     stream N D                N chunks, D seconds apart (honours session/cancel)
+    linger                    streams until cancelled, then sends "LATE" chunks for 1.5 s more
     wait S                    says nothing for S seconds (honours session/cancel), then "waited"
     bench N D [SIZE]          SIZE characters (20,000) in N chunks, one every D seconds
     think                     thoughts, then text
