@@ -16,6 +16,7 @@ from .acp_client.supervisor import AgentSupervisor
 from .catalog import PersonaCatalog
 from .documents.collaboration import make_document_layer
 from .documents.executor import NotebookExecutor
+from .mcp.read_ledger import ReadLedger
 from .mcp.tokens import McpTokens
 from .paths import PathRules
 from .process_reaper import ProcessReaper
@@ -68,6 +69,7 @@ def build(app: PersonasExtension, serverapp: Any) -> tuple[Runtime, ChatRouter]:
         reaper=runtime.reaper,
     )
     runtime.mcp_tokens = McpTokens()
+    runtime.mcp_reads = ReadLedger()
     router = ChatRouter(runtime)
     if app.notebook_tools:
         start_documents(app, runtime, serverapp)

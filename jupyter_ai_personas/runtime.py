@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .catalog import PersonaCatalog
     from .documents.executor import NotebookExecutor
     from .documents.layer import DocumentLayer
+    from .mcp.read_ledger import ReadLedger
     from .mcp.tokens import McpTokens
     from .process_reaper import ProcessReaper
 
@@ -66,6 +67,7 @@ class Runtime:
     mcp_tokens: McpTokens | None = None
     mcp_url: str | None = None  # the notebook tools' endpoint, as agents on this machine reach it
     reaper: ProcessReaper | None = None  # kills agents and their commands if the server dies
+    mcp_reads: ReadLedger | None = None  # what each MCP caller last read of each cell
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     path_rules: PathRules = None  # type: ignore[assignment]  # set in __post_init__ when not given
 

@@ -344,8 +344,11 @@ class AgentSession(SessionRequests):
     async def close(self) -> None:
         """The persona leaves the chat: free the session in the agent (the id stays stored)."""
         self.close_terminals()
-        if self.persona.runtime.mcp_tokens is not None:
-            self.persona.runtime.mcp_tokens.revoke(self.mcp_token)
+        runtime = self.persona.runtime
+        if runtime.mcp_tokens is not None:
+            runtime.mcp_tokens.revoke(self.mcp_token)
+        if runtime.mcp_reads is not None and self.mcp_token:
+            runtime.mcp_reads.forget(self.mcp_token)
         self.mcp_token = None
         process, session_id = self.process, self.session_id
         self._unbind()

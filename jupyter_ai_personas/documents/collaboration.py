@@ -21,7 +21,7 @@ from ..paths import PathRules
 from .layer import DocumentLayer
 from .notebook import NotebookError
 from .sync import apply_notebook_json
-from .text_edits import apply_text, rebase
+from .text_edits import EditConflict, apply_text, rebase
 
 
 class CollaborationLayer(DocumentLayer):
@@ -100,7 +100,11 @@ class CollaborationLayer(DocumentLayer):
             apply_notebook_json(document, content, base)
         else:
             source = document.ydoc.get("source", type=Text)
-            apply_text(source, rebase(base, str(source), content) if base is not None else content)
+            try:
+                merged = rebase(base, str(source), content) if base is not None else content
+            except EditConflict as exc:
+                raise NotebookError(f"{api_path}: {exc}; read it again and redo the change") from None
+            apply_text(source, merged)
         return True
 
     # -- releasing rooms no browser opened ---------------------------------------------

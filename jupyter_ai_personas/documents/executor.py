@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from typing import Any, Literal
 
 from pycrdt import Map, Text
@@ -22,6 +23,7 @@ from .layer import DocumentLayer
 from .notebook import NotebookError, find_cell, output_images, output_text, youtputs
 
 FLUSH_SECONDS = 0.05
+KERNEL_READY_SECONDS = 60.0
 Status = Literal["ok", "error", "timeout", "kernel_died", "too_large"]
 
 
@@ -240,8 +242,11 @@ class NotebookExecutor:
             return result
 
     async def _ready_client(self, kernel_id: str, manager: Any) -> Any:
-        """A client of the kernel that answers, kept for the next run (making one costs ~0.2 s);
-        a kernel that died and is not restarting is restarted."""
+        """A client of the kernel that answers, kept for the next run (making one costs ~0.2 s).
+
+        A dead kernel is never restarted here: jupyter_client's own restarter does that, and two
+        owners restarting one kernel break it. We wait for the restart, or say it did not come.
+        """
         self._forget_gone_kernels()
         cached = self._clients.get(kernel_id)
         # after a restart (by anyone: a new process) the old client's sockets may have missed
@@ -251,19 +256,29 @@ class NotebookExecutor:
         if cached is not None:
             cached[0].stop_channels()
             del self._clients[kernel_id]
-        for attempt in range(3):
+        deadline = time.monotonic() + KERNEL_READY_SECONDS
+        while time.monotonic() < deadline:
+            if kernel_id not in self.serverapp.kernel_manager.list_kernel_ids():
+                raise NotebookError("the notebook's kernel died and was not restarted; start it again")
+            if not await _alive(manager):
+                if not getattr(manager, "autorestart", True):
+                    raise NotebookError("the notebook's kernel is dead; restart it (restart_kernel)")
+                await asyncio.sleep(0.5)  # its restarter brings it back
+                continue
             client = manager.client()
             client.start_channels()
             try:
-                await client.wait_for_ready(timeout=60)
-                self._clients[kernel_id] = (client, _process(manager))
-                return client
-            except RuntimeError:  # "Kernel died before replying": it is dead or restarting
+                await client.wait_for_ready(timeout=max(1.0, deadline - time.monotonic()))
+            except (RuntimeError, TimeoutError):  # "Kernel died before replying": restarting
                 client.stop_channels()
-                await asyncio.sleep(1.0 + attempt)
-                if not await _alive(manager):
-                    await self.serverapp.kernel_manager.restart_kernel(kernel_id)
-        raise NotebookError("the notebook's kernel does not start; restart it (or check its kernelspec)")
+                await asyncio.sleep(0.5)
+                continue
+            self._clients[kernel_id] = (client, _process(manager))
+            return client
+        raise NotebookError(
+            f"the notebook's kernel did not answer within {KERNEL_READY_SECONDS:g} s; restart it "
+            "(or check its kernelspec)"
+        )
 
     def _forget_gone_kernels(self) -> None:
         running = set(self.serverapp.kernel_manager.list_kernel_ids())
@@ -290,7 +305,7 @@ class NotebookExecutor:
                 code, output_hook=hook, timeout=timeout, allow_stdin=False, stop_on_error=False
             )
         )
-        watchdog = asyncio.ensure_future(_wait_for_death(manager))
+        watchdog = asyncio.ensure_future(_wait_for_death(manager, _process(manager)))
         try:
             done, _ = await asyncio.wait({execution, watchdog}, return_when=asyncio.FIRST_COMPLETED)
             if watchdog in done:
@@ -338,6 +353,8 @@ async def _alive(manager: Any) -> bool:
     return bool(await alive) if asyncio.iscoroutine(alive) else bool(alive)
 
 
-async def _wait_for_death(manager: Any) -> None:
-    while await _alive(manager):
-        await asyncio.sleep(0.5)
+async def _wait_for_death(manager: Any, process: Any) -> None:
+    """Returns when the kernel is dead, or was replaced by a new process (it died and was
+    restarted between two looks): either way the code it was running is gone."""
+    while await _alive(manager) and _process(manager) is process:
+        await asyncio.sleep(0.2)

@@ -92,6 +92,36 @@ def edit_cell(notebook: YNotebook, index: int, source: str) -> bool:
     return apply_text(text, source)
 
 
+def replace_in_cell(notebook: YNotebook, index: int, old: str, new: str, replace_all: bool = False) -> int:
+    """Replace `old` by `new` in a cell's live source, touching nothing else; how many were replaced."""
+    ensure_cell_ids(notebook)
+    ycell = notebook.ycells[index]
+    text = ycell.get("source")
+    if not isinstance(text, Text):
+        text = ycell["source"] = Text(str(text or ""))
+    live = str(text)
+    count = live.count(old)
+    cell_id = ycell.get("id")
+    if count == 0:
+        raise NotebookError(
+            f"cell {cell_id} does not contain `old_text` (read it again: it may have changed)"
+        )
+    if count > 1 and not replace_all:
+        raise NotebookError(
+            f"`old_text` appears {count} times in cell {cell_id}: give more context, or set replace_all"
+        )
+    positions, start = [], live.find(old)
+    while start != -1:
+        positions.append(start)
+        start = live.find(old, start + len(old))
+    with notebook.ydoc.transaction():
+        for position in reversed(positions if replace_all else positions[:1]):
+            del text[position : position + len(old)]
+            if new:
+                text.insert(position, new)
+    return len(positions) if replace_all else 1
+
+
 def delete_cell(notebook: YNotebook, index: int) -> None:
     del notebook.ycells[index]
 

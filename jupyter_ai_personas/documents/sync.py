@@ -15,7 +15,7 @@ import nbformat
 from jupyter_ydoc import YNotebook
 
 from .notebook import NotebookError, cell_ids, edit_cell, new_cell, set_cell_type
-from .text_edits import rebase
+from .text_edits import EditConflict, rebase
 
 
 def _cells(text: str) -> list[dict[str, Any]]:
@@ -64,7 +64,11 @@ def apply_notebook_json(notebook: YNotebook, text: str, base_text: str | None = 
                     index = target
                 set_cell_type(notebook, index, cell["cell_type"])
                 live = str(notebook.ycells[index]["source"])
-                edit_cell(notebook, index, rebase(_source(before), live, source) if before else source)
+                try:
+                    merged = rebase(_source(before), live, source) if before else source
+                except EditConflict as exc:
+                    raise NotebookError(f"cell {cell_id}: {exc}; read the notebook again") from None
+                edit_cell(notebook, index, merged)
             else:
                 ycell = new_cell(notebook, source, cell["cell_type"], cell_id or uuid.uuid4().hex[:8])
                 notebook.ycells.insert(min(position, len(notebook.ycells)), ycell)

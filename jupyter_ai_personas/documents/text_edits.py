@@ -31,14 +31,45 @@ def _map_position(blocks: list[tuple[int, int, int]], position: int) -> int:
     return previous_end_b
 
 
+class EditConflict(ValueError):
+    """The writer changed text that someone else changed too since the writer read it."""
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Whether two changed ranges of the base touch the same text. An insertion is an empty
+    range: it clashes with a change around it or right beside it (`y = 2` made `y = 5` by one
+    and `y = 22` by the other is a conflict, not `y = 52`)."""
+    (a0, a1), (b0, b1) = a, b
+    if a0 == a1 and b0 == b1:
+        return False  # two insertions: both are kept, the other's first
+    if a0 == a1:
+        return b0 <= a0 <= b1
+    if b0 == b1:
+        return a0 <= b0 <= a1
+    return a0 < b1 and b0 < a1
+
+
+def _line_of(text: str, position: int) -> int:
+    return text.count("\n", 0, position) + 1
+
+
 def rebase(base: str, live: str, new: str) -> str:
     """`live` with the changes that turned `base` into `new` (a three-way merge by position).
 
     An agent that wrote `new` after reading `base` changed only those ranges; text a person
-    typed into `live` meanwhile stays.
+    typed into `live` meanwhile stays. When both changed the same characters, EditConflict:
+    nobody's text is dropped to resolve it.
     """
     if base == live:
         return new
+    theirs = [(start, start + length) for start, length, _ in edit_ops(base, live)]
+    for start, length, _ in edit_ops(base, new):
+        for other in theirs:
+            if _overlap((start, start + length), other):
+                line = _line_of(base, min(start, other[0]))
+                raise EditConflict(
+                    f"it changed since it was read: someone else edited the same text (near line {line})"
+                )
     blocks = [tuple(m) for m in difflib.SequenceMatcher(a=base, b=live, autojunk=False).get_matching_blocks()]
     merged = live
     for start, length, insert in edit_ops(base, new):  # last first: earlier positions stay valid

@@ -65,7 +65,13 @@ class McpHandler(APIHandler):
             body = json.loads(self.request.body or b"null")
         except ValueError as exc:
             raise web.HTTPError(400, "the body is not JSON") from exc
-        context = ToolContext(layer=runtime.documents, executor=runtime.executor, caller=caller)
+        context = ToolContext(
+            layer=runtime.documents,
+            executor=runtime.executor,
+            caller=caller,
+            reads=runtime.mcp_reads,
+            reader=self._bearer() or f"user:{caller.username}",
+        )
         if isinstance(body, list):
             answers: Any = [a for a in [await handle(m, context) for m in body] if a is not None]
         else:

@@ -42,7 +42,16 @@ class InsertCellInput(PathInput):
 
 
 class EditCellInput(CellInput):
-    source: str = Field(description="the cell's whole new source (applied as minimal edits)")
+    source: str = Field(
+        description="the cell's whole new source; your changes since you last read the cell are "
+        "applied, and what others typed meanwhile is kept"
+    )
+
+
+class ReplaceInCellInput(CellInput):
+    old_text: str = Field(min_length=1, description="text in the cell's current source, to replace")
+    new_text: str = Field(description="its replacement")
+    replace_all: bool = Field(False, description="replace every occurrence (else it must be unique)")
 
 
 class MoveCellInput(CellInput):

@@ -13,7 +13,8 @@ from pydantic import ValidationError
 
 from .. import __version__
 from ..documents.notebook import NotebookError
-from .tools import TOOLS, TOOLS_BY_NAME, ToolContext, ToolResult
+from .tool_registry import TOOLS, TOOLS_BY_NAME
+from .tools import ToolContext, ToolResult
 
 SUPPORTED_VERSIONS = ("2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05")
 INSTRUCTIONS = (

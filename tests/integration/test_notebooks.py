@@ -71,6 +71,7 @@ async def test_every_tool_is_listed_and_works(nb_server):
             "create_notebook",
             "execute_cell",
             "insert_and_execute_cell",
+            "replace_in_cell",
             "execute_cells",
             "execute_code",
             "restart_kernel",
@@ -199,6 +200,61 @@ BAD = [
     ("insert_cell", {"path": "../outside.ipynb", "source": "x"}, "outside the server root"),
     ("read_notebook", {"path": "notes.md"}, "is not a notebook"),
 ]
+
+
+async def test_a_whole_source_edit_keeps_what_a_person_typed_after_the_agent_read(nb_server):
+    make_notebook(nb_server.root_dir, "typing.ipynb", ["x = 1\ny = 2\n"])
+    async with NotebookClient(nb_server, "typing.ipynb") as person, mcp_session(nb_server) as mcp:
+        await mcp.call_tool("read_cell", {"path": "typing.ipynb", "cell_id": "cell1"})
+        person.type_into("cell1", "# the person's note\n")
+        await asyncio.sleep(1.0)  # the server has the person's typing
+        edited = await mcp.call_tool(
+            "edit_cell", {"path": "typing.ipynb", "cell_id": "cell1", "source": "x = 1\ny = 3\n"}
+        )
+        assert not edited.isError and "what others typed since you read it is kept" in text(edited)
+        await person.wait_for(lambda: "y = 3" in person.cell("cell1")["source"], what="the agent's edit")
+        assert person.cell("cell1")["source"] == "# the person's note\nx = 1\ny = 3\n"
+        # the same characters changed by both: refused, the person's text stays
+        person.type_into("cell1", "3", at=len("# the person's note\nx = 1\ny = 3"))
+        await asyncio.sleep(1.0)
+        clash = await mcp.call_tool(
+            "edit_cell", {"path": "typing.ipynb", "cell_id": "cell1", "source": "x = 1\ny = 4\n"}
+        )
+        assert clash.isError and "was not changed" in text(clash) and "replace_in_cell" in text(clash)
+        assert person.cell("cell1")["source"] == "# the person's note\nx = 1\ny = 33\n"
+        replaced = await mcp.call_tool(
+            "replace_in_cell",
+            {"path": "typing.ipynb", "cell_id": "cell1", "old_text": "x = 1", "new_text": "x = 10"},
+        )
+        assert not replaced.isError, text(replaced)
+        await person.wait_for(lambda: "x = 10" in person.cell("cell1")["source"], what="the replacement")
+        assert person.cell("cell1")["source"] == "# the person's note\nx = 10\ny = 33\n"
+        missing = await mcp.call_tool(
+            "replace_in_cell",
+            {"path": "typing.ipynb", "cell_id": "cell1", "old_text": "nowhere", "new_text": "x"},
+        )
+        assert missing.isError and "does not contain" in text(missing)
+
+
+async def test_hidden_paths_are_refused_by_the_tools(nb_server):
+    (nb_server.root_dir / ".env").write_text("SECRET=1")
+    git = nb_server.root_dir / ".git"
+    git.mkdir(exist_ok=True)
+    (git / "config").write_text("[remote] url = secret")
+    async with mcp_session(nb_server) as mcp:
+        for name, arguments in [
+            ("read_file", {"path": ".env"}),
+            ("read_file", {"path": ".git/config"}),
+            ("create_notebook", {"path": ".jupyter/personas/x.ipynb"}),
+            ("create_notebook", {"path": ".git/hooks/x.ipynb"}),
+            ("create_notebook", {"path": "sub/.ipynb_checkpoints/x.ipynb"}),
+        ]:
+            result = await mcp.call_tool(name, arguments)
+            assert result.isError and "hidden path" in text(result), (name, text(result))
+            assert "SECRET" not in text(result) and "secret" not in text(result)
+    assert not (nb_server.root_dir / ".jupyter" / "personas" / "x.ipynb").exists()
+    assert not (git / "hooks").exists()
+    assert not (nb_server.root_dir / "sub").exists()
 
 
 async def test_bad_input_gets_clear_tool_errors_and_the_notebook_is_unharmed(nb_server):
