@@ -10,10 +10,14 @@ STAMP := $(VENV)/.installed
 TEST_SITE := .test-site
 WORKSPACE := .demo-workspace
 E2E := .e2e
-E2E_AGENTS := @zed-industries/claude-agent-acp@0.23.1 @zed-industries/codex-acp@0.16.0
+# Today's agents, for `make lab` and the tests (Node 22 from the npm registry where needed) ...
+AGENTS := .agents
+TODAY_AGENTS := @agentclientprotocol/claude-agent-acp@0.101.0 @agentclientprotocol/codex-acp@2.6.0 @google/gemini-cli@0.61.0
+# ... and the legacy pinned ones, which the end-to-end tests run too.
+LEGACY_AGENTS := @zed-industries/claude-agent-acp@0.23.1 @zed-industries/codex-acp@0.16.0
 V3 := .bench-v3
 
-.PHONY: lab test bench bench-compare install test-setup clean screenshots
+.PHONY: lab test bench bench-compare install test-setup clean screenshots agents
 
 FRONTEND := package.json package-lock.json tsconfig.json $(wildcard src/*) $(wildcard style/*)
 
@@ -36,14 +40,17 @@ $(TEST_SITE)/.installed: $(STAMP) $(shell find tests/fixture_packages tests/agen
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation --force-reinstall tests/agents
 	touch $@
 
-# The real agents for the end-to-end tests, in a project-local folder (offline at test time).
-$(E2E)/.installed:
-	mkdir -p $(E2E)
-	echo '{"private": true}' > $(E2E)/package.json  # its own project: not the extension's package.json
-	cd $(E2E) && npm install --no-audit --no-fund --loglevel=error $(E2E_AGENTS)
-	touch $@
+# The real agents, each set in a project-local folder of its own (its own npm project, not the
+# extension's package.json); nothing is fetched at test time.
+agents:
+	@echo "Agents (npm registry) in $(AGENTS)/ ..."
+	@scripts/install-agents.sh $(AGENTS) $(TODAY_AGENTS)
 
-test-setup: $(STAMP) $(TEST_SITE)/.installed $(E2E)/.installed
+$(E2E)/legacy/.installed: Makefile
+	@echo "Legacy agents for the end-to-end tests in $(E2E)/legacy/ ..."
+	@NODE22=no scripts/install-agents.sh $(E2E)/legacy $(LEGACY_AGENTS)
+
+test-setup: $(STAMP) $(TEST_SITE)/.installed agents $(E2E)/legacy/.installed
 	./scripts/ensure-chromium.sh
 
 test: test-setup
@@ -81,4 +88,4 @@ lab: $(STAMP)
 		--PersonasExtension.trusted_persona_files='$(DEMO_TRUST)'
 
 clean:
-	rm -rf $(VENV) $(TEST_SITE) $(WORKSPACE) $(E2E) $(V3)
+	rm -rf $(VENV) $(TEST_SITE) $(WORKSPACE) $(E2E) $(AGENTS) $(V3)

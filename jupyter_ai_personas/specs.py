@@ -108,7 +108,11 @@ class PersonaSpec(_Strict):
         default=None, alias="class", description="module:Class of a Python persona to run"
     )
     install: str | None = Field(default=None, description="how to install the agent's program")
-    auth_method: str | None = Field(default=None, description="ACP auth method to use, if any")
+    auth_method: list[str] = Field(
+        default=[],
+        description="ACP auth methods to sign in with when the agent offers them and their "
+        "credentials are set, in order of preference (one id or a list)",
+    )
     model: str | None = None
     mode: str | None = None
     mcp_servers: list[McpServerSpec] = []
@@ -129,6 +133,11 @@ class PersonaSpec(_Strict):
         if not value or "@" in value or "\n" in value or not value[0].isalnum():
             raise ValueError("must start with a letter or digit and contain no '@' or newline")
         return value
+
+    @field_validator("auth_method", mode="before")
+    @classmethod
+    def _one_or_more_methods(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
 
     @field_validator("command", mode="before")
     @classmethod

@@ -29,7 +29,19 @@ from .specs import PersonaSpec
 LOOKING_KINDS = frozenset({"read", "search", "think"})
 # Modes of the known agents in which they act without asking (compared lower-case).
 SKIP_ASKING_MODES = frozenset(
-    {"auto", "bypasspermissions", "acceptedits", "dontask", "full-access", "yolo", "autoedit", "auto_edit"}
+    {
+        "auto",  # Claude Code 2.x: a classifier decides; codex-acp 0.16: edits in the workspace
+        "bypasspermissions",
+        "acceptedits",
+        "dontask",
+        "full-access",
+        "workspace-write",  # codex-acp 2.x
+        "agent",  # codex-acp 2.x: a reviewer model decides
+        "agent-full-access",
+        "yolo",
+        "autoedit",
+        "auto_edit",
+    }
 )
 
 

@@ -43,6 +43,12 @@ if TYPE_CHECKING:
     from .persona import BaseAcpPersona
     from .render import ToolCallEntry, TurnRenderer
 
+OPTION_NAMES = {
+    "allow_once": "Allow",
+    "allow_always": "Always allow",
+    "reject_once": "Reject",
+    "reject_always": "Always reject",
+}
 RUNTIME_OPTIONS = [
     PermissionOption(option_id="allow", name="Allow", kind="allow_once"),
     PermissionOption(option_id="always", name="Always allow", kind="allow_always"),
@@ -106,7 +112,10 @@ class SessionRequests:
         if renderer is None:  # no turn in progress (stopped): nobody to ask
             return _cancelled()
         entry = renderer.entry_for(tool_call)
-        choices = [PermissionOption(option_id=o.option_id, name=o.name, kind=o.kind) for o in options]
+        # named by what they mean here ("always" is the runtime's, not the agent's own rule)
+        choices = [
+            PermissionOption(option_id=o.option_id, name=OPTION_NAMES[o.kind], kind=o.kind) for o in options
+        ]
         answer = await self._answer(entry, choices)
         if answer is None:
             return _cancelled()

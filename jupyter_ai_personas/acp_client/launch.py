@@ -22,12 +22,12 @@ class AgentLaunch(BaseModel):
     argv: tuple[str, ...]
     env: tuple[tuple[str, str], ...] = ()
     install: str | None = None
-    auth_method: str | None = None
+    auth_methods: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
         """Personas whose launches have the same key share one process."""
-        material = repr((self.argv, self.env, self.auth_method))
+        material = repr((self.argv, self.env, self.auth_methods))
         return hashlib.sha1(material.encode()).hexdigest()[:16]
 
     @property
@@ -50,7 +50,7 @@ def make_launch(
     server_env: Mapping[str, str],
     *,
     install: str | None = None,
-    auth_method: str | None = None,
+    auth_methods: tuple[str, ...] | list[str] = (),
 ) -> AgentLaunch:
     env = agent_environment(server_env, declared_env)
     return AgentLaunch(
@@ -58,7 +58,7 @@ def make_launch(
         argv=tuple(argv),
         env=tuple(sorted(env.items())),
         install=install,
-        auth_method=auth_method,
+        auth_methods=tuple(auth_methods),
     )
 
 
@@ -84,4 +84,4 @@ def spec_launch(
         argv, install, auth = spec.command, spec.install, spec.auth_method
         declared = spec.resolved_env(dict(server_env))
         agent_name = spec.name
-    return make_launch(agent_name, argv, declared, server_env, install=install, auth_method=auth)
+    return make_launch(agent_name, argv, declared, server_env, install=install, auth_methods=auth)

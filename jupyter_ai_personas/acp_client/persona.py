@@ -47,8 +47,10 @@ class BaseAcpPersona(BasePersona):
     agent_command: ClassVar[list[str]] = []
     agent_env: ClassVar[list[str] | dict[str, str]] = []
     install_hint: ClassVar[str | None] = None
-    auth_method: ClassVar[str | None] = None
+    auth_methods: ClassVar[tuple[str, ...]] = ()  # ACP auth methods to sign in with, preferred first
     permission_policy: ClassVar[dict[str, str]] = {"read": "allow", "search": "allow", "think": "allow"}
+    #: the agent's mode in which it asks before it writes or runs anything (set at every start)
+    agent_mode: ClassVar[str | None] = None
 
     def __init__(self, context: PersonaContext) -> None:
         super().__init__(context)
@@ -80,7 +82,7 @@ class BaseAcpPersona(BasePersona):
             declared,
             runtime.environ,
             install=cls.install_hint,
-            auth_method=cls.auth_method,
+            auth_methods=cls.auth_methods,
         )
 
     def launch(self) -> AgentLaunch:
@@ -102,7 +104,22 @@ class BaseAcpPersona(BasePersona):
         instructions = self.instructions
         if self.runtime.settings.notebook_tools and self.runtime.mcp_url:
             instructions = (instructions + "\n\n" + NOTEBOOK_GUIDANCE).strip()
-        return setup_from_spec(self.spec, instructions, source_path.parent if source_path else None)
+        setup = setup_from_spec(self.spec, instructions, source_path.parent if source_path else None)
+        if setup.mode is None and self.agent_mode:
+            setup = setup.model_copy(update={"mode": self.agent_mode})
+        return setup
+
+    def consent_state(self) -> str:
+        """Whether this persona's agent asks before it acts, as far as the runtime knows."""
+        session = self._session
+        if session is not None and session.session_id is not None:
+            problem = session.options.consent_problem
+            if problem:
+                return f"⚠️ may act without asking: {problem}"
+            mode = session.options.current_mode()
+            return f"asks before it acts (mode `{mode}`)" if mode else "asks before it acts"
+        wanted = self.setup().mode
+        return f"will be set to ask before it acts (mode `{wanted}`)" if wanted else "the agent's own mode"
 
     def mcp_caller(self) -> McpCaller:
         """Who the notebook tools see: this persona, shown in the notebooks it edits."""
@@ -274,6 +291,17 @@ class BaseAcpPersona(BasePersona):
 
 class AcpPersona(BaseAcpPersona):
     """A persona from a markdown spec that names an `agent` or a `command`."""
+
+    def setup(self) -> SessionSetup:
+        """The spec's own model and mode, else those of the built-in agent it names."""
+        setup = super().setup()
+        spec = self.spec
+        if spec is None or not spec.agent or self.runtime.catalog is None:
+            return setup
+        base = self.runtime.catalog.builtin_agents().get(spec.agent.lower())
+        if base is None:
+            return setup
+        return setup.model_copy(update={"model": setup.model or base.model, "mode": setup.mode or base.mode})
 
     @classmethod
     def launch_for(cls, definition: PersonaDefinition, runtime: Runtime) -> AgentLaunch:

@@ -78,6 +78,11 @@ class AgentProcess:
         info = self.init.agent_info if self.init else None
         return (info.name if info else "") or ""
 
+    @property
+    def agent_version(self) -> str:
+        info = self.init.agent_info if self.init else None
+        return (info.version if info else "") or ""
+
     def capability(self, *path: str) -> Any:
         """A value from the agent's capabilities, e.g. capability("session_capabilities", "resume")."""
         value: Any = self.init.agent_capabilities if self.init else None
@@ -132,14 +137,33 @@ class AgentProcess:
                 name="jupyter-ai-personas", title="Jupyter AI Personas", version=__version__
             ),
         )
-        wanted = self.launch.auth_method
-        method = next((m for m in init.auth_methods or [] if getattr(m, "id", None) == wanted), None)
-        if method is not None:
-            # only with the credential at hand (else the agent may have its own login)
-            needed = [v.name for v in getattr(method, "vars", None) or [] if not v.optional]
-            if all(name in self.launch.environment for name in needed):
-                await self.connection.authenticate(method_id=wanted)
+        await self._authenticate(init)
         return init
+
+    async def _authenticate(self, init: InitializeResponse) -> None:
+        """Sign in with the first wanted method the agent offers whose credentials are set.
+
+        Chosen by what is offered (methods are renamed between versions: codex-acp 0.16's
+        `openai-api-key` is 2.6's `api-key`), never by one hard-coded id; without any, the
+        agent may have a login of its own.
+        """
+        offered = {getattr(m, "id", None): m for m in init.auth_methods or []}
+        environment = self.launch.environment
+        for wanted in self.launch.auth_methods:
+            method = offered.get(wanted)
+            if method is None:
+                continue
+            needed = [
+                v.name for v in getattr(method, "vars", None) or [] if not getattr(v, "optional", False)
+            ]
+            if needed and not all(environment.get(name) for name in needed):
+                continue
+            try:
+                await self.connection.authenticate(method_id=wanted)
+            except Exception as exc:  # e.g. no key for a method that names none: try the next
+                self.log.info("agent %s: sign-in with %s failed: %s", self.launch.name, wanted, exc)
+                continue
+            return
 
     async def _drain_stderr(self, stream: asyncio.StreamReader) -> None:
         # Always read, so an agent that writes a lot to stderr never blocks on a full pipe.
@@ -155,11 +179,14 @@ class AgentProcess:
 
     async def _watch_exit(self) -> None:
         assert self.process is not None
-        self.returncode = await self.process.wait()
-        if self.reaper is not None:
-            self.reaper.forget(self.process.pid)
+        self.returncode = await _exit_code(self.process)
         if not self.stopping:
             self.log.warning("agent %s exited with code %s", self.launch.name, self.returncode)
+            # what it started goes with it (e.g. the binary a node wrapper runs, which would
+            # otherwise keep the connection open and the turn going)
+            _signal_group(self.process.pid, signal.SIGKILL)
+        if self.reaper is not None:
+            self.reaper.forget(self.process.pid)
         await asyncio.sleep(0.05)  # let the stderr reader take the last lines
         self.client.on_process_exit()
         self._on_exit(self)
@@ -189,6 +216,18 @@ class AgentProcess:
         for task in self._tasks:
             if not task.done() and task is not asyncio.current_task():
                 task.cancel()
+
+
+async def _exit_code(process: asyncio.subprocess.Process) -> int:
+    """The exit code as soon as the process exits: `wait()` alone also waits for its pipes to
+    close, which a child still holding them (a wrapper's binary) would postpone forever."""
+    waiter = asyncio.ensure_future(process.wait())
+    try:
+        while process.returncode is None:
+            await asyncio.wait({waiter}, timeout=0.5)
+    finally:
+        waiter.cancel()
+    return process.returncode
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:

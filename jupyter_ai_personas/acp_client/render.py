@@ -47,6 +47,18 @@ class ToolCallEntry:
     status_line: str | None = None
 
 
+def is_agent_notice(update: Any) -> bool:
+    """A message chunk the agent marks as informational, not part of its answer
+    (claude-agent-acp: `_meta.claudeCode.kind == "informational"`)."""
+    meta = getattr(update, "field_meta", None) or {}
+    if not isinstance(meta, dict):
+        return False
+    return any(
+        isinstance(value, dict) and value.get("kind") in ("informational", "notice")
+        for value in meta.values()
+    )
+
+
 def block_text(block: Any) -> str:
     """Markdown for one ACP content block."""
     kind = getattr(block, "type", None)
@@ -86,7 +98,9 @@ class TurnRenderer:
     # -- updates -----------------------------------------------------------------------
     def on_update(self, update: Any) -> None:
         kind = getattr(update, "session_update", None)
-        if kind == "agent_message_chunk":
+        if kind == "agent_message_chunk" and is_agent_notice(update):
+            self._notice(block_text(update.content))
+        elif kind == "agent_message_chunk":
             self._text(block_text(update.content))
         elif kind == "agent_thought_chunk":
             self._thought(block_text(update.content))
@@ -115,6 +129,12 @@ class TurnRenderer:
                 wrap=("<details><summary>💭 Thinking</summary>\n\n", "\n\n</details>"),
             )
         self.thought.write(text)
+
+    def _notice(self, text: str) -> None:
+        """A notice of the agent's own (e.g. about its modes): a message apart, not reply text."""
+        if not text.strip():
+            return
+        self.persona.chat.post(self.persona.id, f"ℹ️ {text.strip()}", metadata=self._meta("notice"))
 
     def _close_text(self) -> None:
         if self.text is not None:

@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any
 from acp.schema import EnvVariable, HttpHeader, HttpMcpServer, McpServerStdio, PromptResponse
 
 from ..mcp.bridge import TOKEN_VARIABLE
+from .adapter_quirks import answers_late_after_cancel, is_claude, keeps_first_instructions_on_resume
 from .files import FileAccess
 from .handlers import SessionRequests
 from .process import AgentProcess
 from .render import TurnRenderer
-from .setup import SessionSetup, pick_option, skills_plugin
+from .session_options import SessionOptions
+from .setup import SessionSetup, skills_plugin
 
 if TYPE_CHECKING:
     from .persona import BaseAcpPersona
@@ -56,8 +58,7 @@ class AgentSession(SessionRequests):
         self.needs_reset = False
         self.preamble: list[str] = []  # said before the next prompt (instructions, history)
         self.available_commands: list[tuple[str, str]] = []
-        self.modes: list[tuple[str, str]] = []
-        self.config_options: list[Any] = []
+        self.options = SessionOptions()
         self.last_activity = time.monotonic()
         self.mcp_token: str | None = None
         # the prompt of a cancelled turn, until the agent ends it: its late updates are dropped,
@@ -75,8 +76,11 @@ class AgentSession(SessionRequests):
 
     @property
     def speaks_claude(self) -> bool:
-        """claude-agent-acp: instructions go in `_meta.systemPrompt`; cancel needs a reset."""
-        return self.process is not None and "claude-agent-acp" in self.process.agent_name
+        """claude-agent-acp: instructions and options go in `_meta` (see `adapter_quirks`)."""
+        return self.process is not None and is_claude(self.process.agent_name)
+
+    def _quirk(self, check: Any) -> bool:
+        return self.process is not None and check(self.process.agent_name, self.process.agent_version)
 
     # -- opening and keeping the session -----------------------------------------------
     async def ensure(self, setup: SessionSetup) -> None:
@@ -92,7 +96,10 @@ class AgentSession(SessionRequests):
         else:
             previous = self.applied or setup
             if self.needs_reset or self._reopen_needed(previous, setup):
-                await self._reopen(setup)
+                fresh = previous.instructions != setup.instructions and self._quirk(
+                    keeps_first_instructions_on_resume
+                )
+                await self._reopen(setup, fresh=fresh)
             if not self.speaks_claude and setup.instructions != previous.instructions:
                 self.preamble.append(self.persona.instructions_preamble(setup))
             self.applied = setup
@@ -164,9 +171,11 @@ class AgentSession(SessionRequests):
             servers.append(McpServerStdio(name=JUPYTER_MCP_NAME, command=sys.executable, args=args, env=env))
         return servers
 
-    async def _open(self, setup: SessionSetup) -> None:
+    async def _open(self, setup: SessionSetup, *, resume: bool = True) -> None:
+        """A session for this chat: the stored one continued when possible, else a new one that
+        is told the chat history when there was an earlier conversation."""
         stored = self.persona.stored_session()
-        if stored and await self._resume(stored, setup):
+        if stored and resume and await self._resume(stored, setup):
             return
         response = await self.connection.new_session(
             cwd=str(self.cwd), mcp_servers=self._mcp_servers(setup), **self._meta(setup)
@@ -199,14 +208,15 @@ class AgentSession(SessionRequests):
                 self._unbind()
                 continue
             self.replaying = False
-            self._remember_options(response)
+            self.options.remember(response)
             self.applied = setup
             return True
         return False
 
-    async def _reopen(self, setup: SessionSetup) -> None:
-        """Close and reopen the session: after a cancel (claude-agent-acp answers one turn late
-        otherwise) or when the instructions, MCP servers or skills changed."""
+    async def _reopen(self, setup: SessionSetup, *, fresh: bool = False) -> None:
+        """Close and reopen the session: after a cancel (for agents that answer one turn late
+        otherwise) or when the instructions, MCP servers or skills changed. `fresh`: a new
+        session told the chat history (the agent would keep its first instructions)."""
         assert self.process is not None and self.session_id is not None
         session_id = self.session_id
         self.needs_reset = False
@@ -214,58 +224,19 @@ class AgentSession(SessionRequests):
             with contextlib.suppress(Exception):
                 await self.connection.close_session(session_id=session_id)
         self._unbind()
-        if not await self._resume(session_id, setup):
-            self.persona.forget_session()
-            await self._open(setup)
+        if fresh or not await self._resume(session_id, setup):
+            await self._open(setup, resume=False)
 
     async def _apply_model_and_mode(self, setup: SessionSetup) -> None:
         assert self.session_id is not None
-        for wanted, category in ((setup.model, "model"), (setup.mode, "mode")):
-            if not wanted:
-                continue
-            option = next(
-                (o for o in self.config_options if category in (o.id, getattr(o, "category", None))), None
-            )
-            if option is not None:
-                offered = [
-                    (c.value, c.name) for c in getattr(option, "options", []) or [] if hasattr(c, "value")
-                ]
-                value = pick_option(offered, wanted)
-                if value is None:
-                    self.persona.note_once(
-                        f"`{category}: {wanted}` is not offered by the agent "
-                        f"(it offers {', '.join(v for v, _ in offered)})."
-                    )
-                elif value != getattr(option, "current_value", None):
-                    response = await self.connection.set_config_option(
-                        config_id=option.id, session_id=self.session_id, value=value
-                    )
-                    self.config_options = list(
-                        getattr(response, "config_options", None) or self.config_options
-                    )
-            elif category == "mode" and self.modes:
-                mode = pick_option(self.modes, wanted)
-                if mode is None:
-                    self.persona.note_once(f"`mode: {wanted}` is not a mode of the agent.")
-                else:
-                    await self.connection.set_session_mode(session_id=self.session_id, mode_id=mode)
-
-    def _remember_options(self, response: Any) -> None:
-        if response is None:
-            return
-        modes = getattr(response, "modes", None)
-        if modes is not None:
-            self.modes = [(m.id, m.name) for m in modes.available_modes]
-        options = getattr(response, "config_options", None)
-        if options:
-            self.config_options = list(options)
+        await self.options.apply(self.connection, self.session_id, setup, self.persona.note_once)
 
     def _bind(self, session_id: str, response: Any, *, replaying: bool = False) -> None:
         assert self.process is not None
         self.session_id = session_id
         self.replaying = replaying
         self.process.client.bindings[session_id] = self
-        self._remember_options(response)
+        self.options.remember(response)
 
     def _unbind(self) -> None:
         if self.process is not None and self.session_id is not None:
@@ -329,7 +300,7 @@ class AgentSession(SessionRequests):
             with contextlib.suppress(Exception):
                 # a frozen agent may not read its input: never wait on it for long
                 await asyncio.wait_for(self.connection.cancel(session_id=self.session_id), 2)
-            if self.speaks_claude:
+            if self._quirk(answers_late_after_cancel):
                 self.needs_reset = True
 
     async def _note_unconfirmed_stop(self, prompt: asyncio.Future[Any]) -> None:
@@ -365,10 +336,7 @@ class AgentSession(SessionRequests):
         if kind == "available_commands_update":
             self.available_commands = [(c.name, c.description) for c in update.available_commands]
             return
-        if kind == "current_mode_update":
-            return
-        if kind == "config_option_update":
-            self.config_options = list(getattr(update, "config_options", None) or self.config_options)
+        if self.options.on_update(update):
             return
         if self.replaying or self.renderer is None or self.draining is not None:
             return  # a replay of history, or a late update of a stopped turn

@@ -21,7 +21,13 @@ def _persona_line(entry: PersonaEntry) -> str:
         state = f"✍️ working{queued}"
     else:
         state = "✅ ready"
-    return f"- {avatar}**@{definition.mention_name}**{description}  \n  _{definition.source.label}_ · {state}"
+    line = f"- {avatar}**@{definition.mention_name}**{description}  \n  _{definition.source.label}_ · {state}"
+    consent = getattr(entry.persona, "consent_state", None)
+    rules = getattr(entry.persona, "policy_rules", None)
+    if callable(consent) and not entry.unavailable:
+        policy = ", ".join(f"{k}: {v}" for k, v in sorted(rules().items())) if callable(rules) else ""
+        line += f"  \n  {consent()}" + (f" · policy: {policy}" if policy else "")
+    return line
 
 
 async def help_command(ctx: CommandContext) -> str:

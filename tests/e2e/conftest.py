@@ -1,4 +1,9 @@
-"""The real npm agents (claude-agent-acp, codex-acp), offline, against the tests' fake model."""
+"""The real npm agents (claude-agent-acp, codex-acp), offline, against the tests' fake model.
+
+Every test runs against both generations of the adapters: today's (`@agentclientprotocol/*`,
+on Node 22 from the npm registry, installed by `make` into .agents/ as `make lab` uses them)
+and the legacy pinned ones (`@zed-industries/*`, in .e2e/legacy/).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,10 @@ import pytest_asyncio
 from tests.e2e.fake_model import FakeModel
 from tests.support.server import REPO, server_env
 
-AGENTS_BIN = REPO / ".e2e" / "node_modules" / ".bin"
+GENERATIONS = {
+    "today": REPO / ".agents" / "node_modules" / ".bin",
+    "legacy": REPO / ".e2e" / "legacy" / "node_modules" / ".bin",
+}
 
 CODEX_CONFIG = """\
 model = "gpt-5.5"
@@ -53,14 +61,22 @@ def fresh_script(request: pytest.FixtureRequest) -> None:
             queue.clear()
 
 
-def agents_env(home: Path, model: FakeModel) -> dict[str, str]:
+@pytest.fixture(scope="module", params=list(GENERATIONS))
+def generation(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+def agents_env(home: Path, model: FakeModel, generation: str = "today") -> dict[str, str]:
     """What a person with Claude and Codex configured would have, pointed at the fake model."""
-    if not (AGENTS_BIN / "claude-agent-acp").exists() or not (AGENTS_BIN / "codex-acp").exists():
-        pytest.fail("the real agents are not installed: `make test` installs them into .e2e/")
+    bin_dir = GENERATIONS[generation]
+    if not (bin_dir / "claude-agent-acp").exists() or not (bin_dir / "codex-acp").exists():
+        pytest.fail(
+            f"the {generation} agents are not installed in {bin_dir.parent.parent}: `make test` installs them"
+        )
     codex_home = home / ".codex"
     codex_home.mkdir(parents=True, exist_ok=True)
     (codex_home / "config.toml").write_text(CODEX_CONFIG.format(url=model.url))
-    path = os.pathsep.join([str(AGENTS_BIN), str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    path = os.pathsep.join([str(bin_dir), str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     return server_env(
         home,
         PATH=path,
@@ -75,8 +91,8 @@ def agents_env(home: Path, model: FakeModel) -> dict[str, str]:
 
 
 @pytest_asyncio.fixture(scope="module")
-async def agents_server(start_server, fake_model, tmp_path_factory):
-    home = tmp_path_factory.mktemp("e2e-home")
+async def agents_server(start_server, fake_model, generation, tmp_path_factory):
+    home = tmp_path_factory.mktemp(f"e2e-home-{generation}")
     return await start_server(
-        env=agents_env(home, fake_model), args=["--PersonasExtension.permission_timeout=120"]
+        env=agents_env(home, fake_model, generation), args=["--PersonasExtension.permission_timeout=120"]
     )

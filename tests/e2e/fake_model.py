@@ -276,6 +276,18 @@ class FakeModel:
             with contextlib.suppress(Exception):
                 writer.close()
 
+    def _next_turn(self, protocol: str, body: dict[str, Any]) -> Turn:
+        """The scripted turn for a request; agents' side requests get a fixed reply of their own."""
+        if is_side_request(protocol, body):
+            return Turn(text='{"title": "A chat with the agent", "outcome": "deny"}')
+        queue = self.turns[protocol]
+        turn = queue.popleft() if queue else Turn(text=UNSCRIPTED)
+        if protocol == "anthropic" and turn.tool and needs_tool_search(body, turn.tool):
+            # today's Claude Code lists MCP tools only after the model asked ToolSearch for them
+            queue.appendleft(turn)
+            return Turn(tool="ToolSearch", tool_input={"query": f"select:{turn.tool}", "max_results": 5})
+        return turn
+
     async def _one_request(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         line = await reader.readline()
         if not line:
@@ -308,9 +320,9 @@ class FakeModel:
             return True
         if method == "POST" and path in ("/v1/messages", "/v1/responses"):
             protocol = "anthropic" if path == "/v1/messages" else "openai"
-            record["protocol"] = protocol
-            queue = self.turns[protocol]
-            turn = queue.popleft() if queue else Turn(text=UNSCRIPTED)
+            side = is_side_request(protocol, body)
+            record["protocol"] = protocol if not side else f"{protocol}-side"
+            turn = self._next_turn(protocol, body)
             record["scripted"] = turn.text != UNSCRIPTED
             build = anthropic_stream if protocol == "anthropic" else responses_stream
             await self._stream(writer, build(turn, body.get("model") or "fake-model"))
@@ -335,6 +347,27 @@ class FakeModel:
             await writer.drain()
             if delay:
                 await asyncio.sleep(delay)
+
+
+def tool_names(body: dict[str, Any]) -> set[str]:
+    return {t.get("name", "") for t in body.get("tools") or [] if isinstance(t, dict)}
+
+
+def needs_tool_search(body: dict[str, Any], tool: str) -> bool:
+    """An MCP tool the request does not list yet, while it offers ToolSearch (claude-agent-acp 0.100+)."""
+    names = tool_names(body)
+    return tool.startswith("mcp__") and "ToolSearch" in names and tool not in names
+
+
+def is_side_request(protocol: str, body: dict[str, Any]) -> bool:
+    """A request the agent makes besides the turn's own: a title, a suggestion, a review."""
+    if protocol == "anthropic":
+        if ((body.get("output_config") or {}).get("format")) or not body.get("tools"):
+            return True  # a title (structured output, no tools)
+        return last_user_text({"body": body}).lstrip().startswith("[SUGGESTION MODE")
+    text_format = (body.get("text") or {}).get("format") or {}
+    metadata = body.get("client_metadata") or {}
+    return text_format.get("type") == "json_schema" or metadata.get("x-openai-subagent") == "guardian"
 
 
 def last_user_text(request: dict[str, Any]) -> str:

@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
-from tests.e2e.fake_model import Turn, last_user_text
+from tests.e2e.conftest import agents_env
+from tests.e2e.fake_model import Turn, last_user_text, tool_names
 from tests.support.chat_client import ChatClient
+from tests.support.server import JupyterServer
 
 pytestmark = pytest.mark.asyncio
 
@@ -141,7 +146,9 @@ def notebook_tool_call(agent: Agent, tool: str, arguments: dict) -> Turn:
     return Turn(function=tool, namespace="mcp__jupyter", arguments=arguments)
 
 
-async def test_the_agent_runs_a_cell_in_the_live_notebook(agents_server, fake_model, agent, chat_path):
+async def test_the_agent_runs_a_cell_in_the_live_notebook(
+    agents_server, fake_model, agent, generation, chat_path
+):
     from tests.integration.test_notebooks import make_notebook
     from tests.support.notebook_client import NotebookClient
 
@@ -167,6 +174,11 @@ async def test_the_agent_runs_a_cell_in_the_live_notebook(agents_server, fake_mo
         assert person.ids()[0] == "cell1"
     tool_result = str(fake_model.model_requests(agent.protocol)[-1]["body"])
     assert "42.0" in tool_result  # the agent got the output back
+    if agent.protocol == "anthropic" and generation == "today":  # MCP tools deferred behind ToolSearch
+        searched = [
+            r for r in fake_model.model_requests("anthropic") if "ToolSearch" in tool_names(r["body"])
+        ]
+        assert searched and "mcp__jupyter__insert_and_execute_cell" in tool_names(searched[-1]["body"])
 
 
 async def test_the_agent_cannot_overwrite_the_open_notebook_with_its_file_tools(
@@ -202,3 +214,107 @@ async def test_the_agent_cannot_overwrite_the_open_notebook_with_its_file_tools(
         assert person.cell("cell1")["source"] == "# a person's note\nkeep = 1"
     saved = json.loads(path.read_text())
     assert [c["id"] for c in saved["cells"]] == ["cell1"]
+
+
+ASKING_MODES = {"Claude": "default", "Codex": "read-only"}
+
+
+async def test_the_runtime_puts_the_agent_in_its_asking_mode(agents_server, fake_model, agent, chat_path):
+    """Today's Claude starts in "auto" (a classifier decides) and today's Codex in "agent" (a
+    reviewer model decides): the runtime sets the mode in which the person is asked."""
+    fake_model.queue(agent.protocol, Turn(text="Ready when you are."))
+    async with ChatClient(agents_server, chat_path) as chat:
+        chat.send(f"@{agent.persona} hello")
+        await chat.wait_for_text(agent.persona, "Ready when you are.", timeout=60)
+        chat.send("/personas")
+        listing = await chat.wait_for_text("Personas", "Personas in this chat")
+        line = listing.split(f"**@{agent.persona}**", 1)[1].split("\n- ", 1)[0]
+        assert f"asks before it acts (mode `{ASKING_MODES[agent.persona]}`)" in line, line
+        assert "policy: read: allow, search: allow, think: allow" in line
+        await chat.settle(1)
+        # agent notices (Claude's auto-mode warning) never land in a reply
+        assert not any("auto mode" in b for b in chat.bodies_from(agent.persona))
+
+
+async def test_reading_outside_the_root_is_asked_despite_the_read_policy(
+    agents_server, fake_model, chat_path
+):
+    secret = agents_server.root_dir.parent / "private-key.pem"
+    secret.write_text("-----BEGIN PRIVATE KEY----- SHOULD-NOT-LEAVE")
+    fake_model.queue(
+        "anthropic",
+        Turn(tool="Read", tool_input={"file_path": str(secret)}),
+        Turn(text="I could not read it."),
+    )
+    async with ChatClient(agents_server, chat_path) as chat:
+        chat.send("@Claude show me my private key")
+        request = await chat.wait_for_text("Claude", "Waiting for your answer", timeout=60)
+        assert f"`{secret}`: outside the server root" in request
+        assert "Allowed by" not in request
+        chat.send("/reject")
+        await chat.wait_for_text("Claude", "I could not read it.", timeout=60)
+    sent = json.dumps([r["body"] for r in fake_model.requests if r.get("body")])
+    assert "SHOULD-NOT-LEAVE" not in sent
+
+
+BINARIES = {"Claude": "claude-agent-acp", "Codex": "codex-acp"}
+
+
+def agent_pid(server, binary: str) -> int | None:
+    """The adapter process the server started for `binary` (a child of the server)."""
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if binary in cmdline and server.process is not None and parent == server.process.pid:
+            return int(entry.name)
+    return None
+
+
+async def test_a_crashed_agent_is_reported_and_the_next_message_starts_it_again(
+    agents_server, fake_model, agent, chat_path
+):
+    long_text = " ".join(f"word{i}" for i in range(300))
+    fake_model.queue(agent.protocol, Turn(text=long_text, chunks=300, delay=0.05))
+    async with ChatClient(agents_server, chat_path) as chat:
+        chat.send(f"@{agent.persona} tell me a long story")
+        await chat.wait_for_text(agent.persona, "word5 ", timeout=60)
+        pid = agent_pid(agents_server, BINARIES[agent.persona])
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        report = await chat.wait_for_text(agent.persona, "stopped: the agent's program stopped", timeout=30)
+        assert "Your next message starts it again" in report
+        fake_model.queue(agent.protocol, Turn(text="BACK AGAIN and well."))
+        chat.send(f"@{agent.persona} are you back?")
+        await chat.wait_for_text(agent.persona, "BACK AGAIN and well.", timeout=90)
+        assert agent_pid(agents_server, BINARIES[agent.persona]) not in (None, pid)
+
+
+async def test_the_conversation_continues_after_a_server_restart(fake_model, agent, generation, tmp_path):
+    home, root = tmp_path / "home", tmp_path / "root"
+    env = agents_env(home, fake_model, generation)
+    server = JupyterServer(root, home, env=env)
+    await server.start()
+    try:
+        fake_model.queue(agent.protocol, Turn(text="Noted: your dataset is penguins.csv."))
+        async with ChatClient(server, "resume.chat") as chat:
+            chat.send(f"@{agent.persona} remember that my dataset is penguins.csv")
+            await chat.wait_for_text(agent.persona, "Noted: your dataset", timeout=60)
+    finally:
+        await server.stop()
+    server = JupyterServer(root, home, env=env, port=server.port)
+    await server.start()
+    try:
+        fake_model.queue(agent.protocol, Turn(text="It is penguins.csv."))
+        async with ChatClient(server, "resume.chat") as chat:
+            before = len(chat.messages())
+            chat.send(f"@{agent.persona} which dataset did I name?")
+            await chat.wait_for_text(agent.persona, "It is penguins.csv.", timeout=90)
+            await chat.settle(1)
+            assert len(chat.messages()) == before + 2  # nothing replayed into the chat
+    finally:
+        await server.stop()
+    request = json.dumps(fake_model.model_requests(agent.protocol)[-1]["body"])
+    assert "remember that my dataset is penguins.csv" in request  # the agent has the conversation

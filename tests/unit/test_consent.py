@@ -119,3 +119,63 @@ def test_no_always_option_for_a_protected_path():
     ]
     assert [o.option_id for o in offered_to_person(options, ["`/etc`: outside"])] == ["o"]
     assert len(offered_to_person(options, [])) == 2
+
+
+def test_session_options_set_the_asking_mode_and_report_an_agent_that_stays_in_another():
+    import asyncio
+
+    from acp.schema import (
+        CurrentModeUpdate,
+        NewSessionResponse,
+        SessionMode,
+        SessionModeState,
+    )
+
+    from jupyter_ai_personas.acp_client.session_options import SessionOptions
+    from jupyter_ai_personas.acp_client.setup import SessionSetup
+
+    class Agent:  # records what the runtime asks of it; `stubborn` agents keep their mode
+        def __init__(self, stubborn: bool):
+            self.stubborn, self.calls = stubborn, []
+
+        async def set_session_mode(self, session_id: str, mode_id: str) -> None:
+            self.calls.append(mode_id)
+
+    modes = SessionModeState(
+        current_mode_id="auto",
+        available_modes=[SessionMode(id=m, name=m.title()) for m in ("default", "acceptEdits", "auto")],
+    )
+    notes: list[str] = []
+
+    async def run(stubborn: bool) -> SessionOptions:
+        options = SessionOptions()
+        options.remember(NewSessionResponse(session_id="s", modes=modes))
+        agent = Agent(stubborn)
+        await options.apply(agent, "s", SessionSetup(mode="default"), notes.append)
+        assert agent.calls == ["default"]
+        if stubborn:  # the agent reports it stayed where it was
+            options.on_update(CurrentModeUpdate(session_update="current_mode_update", current_mode_id="auto"))
+        return options
+
+    asking = asyncio.run(run(stubborn=False))
+    assert asking.current_mode() == "default" and asking.consent_problem is None
+    stubborn = asyncio.run(run(stubborn=True))
+    assert stubborn.consent_problem is not None and "may act without asking" in stubborn.consent_problem
+
+
+def test_an_agent_notice_is_not_reply_text():
+    from acp.schema import AgentMessageChunk, TextContentBlock
+
+    from jupyter_ai_personas.acp_client.render import is_agent_notice
+
+    warning = AgentMessageChunk.model_validate(
+        {
+            "sessionUpdate": "agent_message_chunk",
+            "content": {"type": "text", "text": "**Warning:** We're changing auto mode"},
+            "_meta": {"claudeCode": {"kind": "informational", "level": "warning"}},
+        }
+    )
+    plain = AgentMessageChunk(
+        session_update="agent_message_chunk", content=TextContentBlock(type="text", text="hello")
+    )
+    assert is_agent_notice(warning) and not is_agent_notice(plain)
