@@ -31,3 +31,9 @@ def keeps_first_instructions_on_resume(name: str, version: str) -> bool:
     """claude-agent-acp 0.100+: a resumed or loaded session keeps the system prompt it was
     created with; new instructions need a new session."""
     return is_claude(name) and _version(version) >= (0, 100)
+
+
+def reads_missing_files_as_empty(name: str, version: str) -> bool:
+    """gemini-cli (0.61): reads a file through `fs/read_text_file` before writing it, and cannot
+    create a new file when the read of a missing one is an error (gemini-cli issue #9280)."""
+    return name == "gemini-cli"

@@ -86,6 +86,9 @@ class TurnGrants:
         if command:
             self.commands.append(command.strip())
 
+    def covers(self, target: Path) -> bool:
+        return target in self.paths
+
     def take_path(self, target: Path) -> bool:
         if target in self.paths:
             self.paths.remove(target)

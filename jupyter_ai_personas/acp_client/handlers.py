@@ -80,6 +80,7 @@ class SessionRequests:
         self.root = rules.root
         self.terminals: TerminalManager | None = None
         self.grants = TurnGrants()
+        self.missing_reads_empty = False  # see adapter_quirks.reads_missing_files_as_empty
 
     def turn_started(self) -> None:
         self.grants.clear()
@@ -224,7 +225,7 @@ class SessionRequests:
     async def read_text_file(self, path: str, line: int | None, limit: int | None) -> ReadTextFileResponse:
         self.last_activity = time.monotonic()
         target = self._target(path)
-        if not self.grants.take_path(target):
+        if not self.grants.covers(target):  # a read does not use up an allowed write of the file
             update = ToolCallUpdate(
                 tool_call_id=f"client-{uuid.uuid4().hex[:8]}",
                 title=f"Read {self.rules.shown(target)}",
@@ -235,6 +236,8 @@ class SessionRequests:
             view = ToolCallView(tool_call_id=update.tool_call_id, kind="read", locations=[str(target)])
             if self._decide(view).answer != "allow" and not await self._runtime_asks(update):
                 raise refused(path, "the person did not allow reading it")
+        if not target.exists() and self.missing_reads_empty:
+            return ReadTextFileResponse(content="")
         return ReadTextFileResponse(content=await self.files.read(str(target), line, limit))
 
     async def write_text_file(self, path: str, content: str) -> WriteTextFileResponse:

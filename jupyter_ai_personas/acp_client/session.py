@@ -16,7 +16,12 @@ from typing import TYPE_CHECKING, Any
 from acp.schema import EnvVariable, HttpHeader, HttpMcpServer, McpServerStdio, PromptResponse
 
 from ..mcp.bridge import TOKEN_VARIABLE
-from .adapter_quirks import answers_late_after_cancel, is_claude, keeps_first_instructions_on_resume
+from .adapter_quirks import (
+    answers_late_after_cancel,
+    is_claude,
+    keeps_first_instructions_on_resume,
+    reads_missing_files_as_empty,
+)
 from .files import FileAccess
 from .handlers import SessionRequests
 from .process import AgentProcess
@@ -91,6 +96,7 @@ class AgentSession(SessionRequests):
             self._unbind()
             self.process, self.session_id = process, None
             self.reset_terminals(process.launch.environment, self.persona.runtime.reaper)
+            self.missing_reads_empty = self._quirk(reads_missing_files_as_empty)
         if self.session_id is None:
             await self._open(setup)
         else:

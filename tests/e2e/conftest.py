@@ -7,6 +7,7 @@ and the legacy pinned ones (`@zed-industries/*`, in .e2e/legacy/).
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import AsyncIterator
@@ -76,6 +77,9 @@ def agents_env(home: Path, model: FakeModel, generation: str = "today") -> dict[
     codex_home = home / ".codex"
     codex_home.mkdir(parents=True, exist_ok=True)
     (codex_home / "config.toml").write_text(CODEX_CONFIG.format(url=model.url))
+    gemini_home = home / ".gemini"  # no usage statistics: gemini-cli would send them to Google
+    gemini_home.mkdir(parents=True, exist_ok=True)
+    (gemini_home / "settings.json").write_text(json.dumps({"privacy": {"usageStatisticsEnabled": False}}))
     path = os.pathsep.join([str(bin_dir), str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     return server_env(
         home,
@@ -86,6 +90,9 @@ def agents_env(home: Path, model: FakeModel, generation: str = "today") -> dict[
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1",
         OPENAI_API_KEY="test-key-not-real",
         CODEX_HOME=str(codex_home),
+        GOOGLE_GEMINI_BASE_URL=model.url,
+        GEMINI_API_KEY="test-key-not-real",
+        GEMINI_MODEL="gemini-2.5-flash",  # a fixed model: no routing request before each turn
         IS_SANDBOX="yes",  # as on CI: the runtime must not pass it on (it breaks Claude as root)
     )
 

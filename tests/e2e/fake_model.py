@@ -1,4 +1,4 @@
-"""A fake model server for the real agents: Anthropic Messages and OpenAI Responses, streamed.
+"""A fake model server for the real agents: Anthropic Messages, OpenAI Responses and Gemini, streamed.
 
 Loopback only, every request logged, 404 for anything unknown, each stream bounded.
 Tests queue the model's turns (text, or a tool call) per protocol before they talk to
@@ -9,238 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import json
+import re
 from collections import deque
-from dataclasses import dataclass, field
 from typing import Any
 
+from tests.e2e.model_streams import Turn, anthropic_stream, gemini_stream, responses_stream
+
 UNSCRIPTED = "(no scripted reply)"
-_ids = itertools.count(1)
-
-
-@dataclass
-class Turn:
-    """One model response: text (streamed in `chunks` pieces), then an optional tool call."""
-
-    text: str | None = None
-    chunks: int = 4
-    delay: float = 0.0
-    tool: str | None = None  # Anthropic tool_use name (Write, mcp__server__tool, ...)
-    tool_input: dict[str, Any] = field(default_factory=dict)
-    patch: str | None = None  # OpenAI: an apply_patch custom tool call
-    function: str | None = None  # OpenAI: a function call (MCP tools: namespace mcp__<server>)
-    namespace: str | None = None
-    arguments: dict[str, Any] = field(default_factory=dict)
-
-
-def _pieces(text: str, count: int) -> list[str]:
-    size = max(1, -(-len(text) // max(1, count)))
-    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
-
-
-def _sse(event: str, data: dict[str, Any]) -> bytes:
-    return f"event: {event}\ndata: {json.dumps(data)}\n\n".encode()
-
-
-def anthropic_stream(turn: Turn, model: str) -> list[tuple[bytes, float]]:
-    usage = {
-        "input_tokens": 10,
-        "output_tokens": 1,
-        "cache_creation_input_tokens": 0,
-        "cache_read_input_tokens": 0,
-    }
-    message = {
-        "id": f"msg_{next(_ids)}",
-        "type": "message",
-        "role": "assistant",
-        "model": model,
-        "content": [],
-        "stop_reason": None,
-        "stop_sequence": None,
-        "usage": usage,
-    }
-    events = [(_sse("message_start", {"type": "message_start", "message": message}), 0.0)]
-    index = 0
-    if turn.text is not None:
-        events.append(
-            (
-                _sse(
-                    "content_block_start",
-                    {
-                        "type": "content_block_start",
-                        "index": 0,
-                        "content_block": {"type": "text", "text": ""},
-                    },
-                ),
-                0.0,
-            )
-        )
-        for piece in _pieces(turn.text, turn.chunks):
-            delta = {
-                "type": "content_block_delta",
-                "index": 0,
-                "delta": {"type": "text_delta", "text": piece},
-            }
-            events.append((_sse("content_block_delta", delta), turn.delay))
-        events.append((_sse("content_block_stop", {"type": "content_block_stop", "index": 0}), 0.0))
-        index = 1
-    stop = "end_turn"
-    if turn.tool:
-        block = {"type": "tool_use", "id": f"toolu_{next(_ids):05d}", "name": turn.tool, "input": {}}
-        partial = {"type": "input_json_delta", "partial_json": json.dumps(turn.tool_input)}
-        events += [
-            (
-                _sse(
-                    "content_block_start",
-                    {"type": "content_block_start", "index": index, "content_block": block},
-                ),
-                0,
-            ),
-            (
-                _sse(
-                    "content_block_delta", {"type": "content_block_delta", "index": index, "delta": partial}
-                ),
-                0,
-            ),
-            (_sse("content_block_stop", {"type": "content_block_stop", "index": index}), 0),
-        ]
-        stop = "tool_use"
-    events += [
-        (
-            _sse(
-                "message_delta",
-                {
-                    "type": "message_delta",
-                    "delta": {"stop_reason": stop, "stop_sequence": None},
-                    "usage": {"output_tokens": 5},
-                },
-            ),
-            0.0,
-        ),
-        (_sse("message_stop", {"type": "message_stop"}), 0.0),
-    ]
-    return events
-
-
-def responses_stream(turn: Turn, model: str) -> list[tuple[bytes, float]]:
-    response_id = f"resp_{next(_ids)}"
-    events = [
-        (
-            _sse(
-                "response.created",
-                {"type": "response.created", "response": {"id": response_id, "model": model}},
-            ),
-            0.0,
-        )
-    ]
-    index = 0
-    if turn.text is not None:
-        item_id = f"msg_{next(_ids)}"
-        item = {"type": "message", "id": item_id, "role": "assistant", "content": []}
-        events.append(
-            (
-                _sse(
-                    "response.output_item.added",
-                    {"type": "response.output_item.added", "output_index": 0, "item": item},
-                ),
-                0.0,
-            )
-        )
-        for piece in _pieces(turn.text, turn.chunks):
-            delta = {
-                "type": "response.output_text.delta",
-                "item_id": item_id,
-                "output_index": 0,
-                "content_index": 0,
-                "delta": piece,
-            }
-            events.append((_sse("response.output_text.delta", delta), turn.delay))
-        done = {**item, "content": [{"type": "output_text", "text": turn.text, "annotations": []}]}
-        events.append(
-            (
-                _sse(
-                    "response.output_item.done",
-                    {"type": "response.output_item.done", "output_index": 0, "item": done},
-                ),
-                0.0,
-            )
-        )
-        index = 1
-    if turn.patch is not None:
-        call = {
-            "type": "custom_tool_call",
-            "id": f"ctc_{next(_ids)}",
-            "call_id": f"call_{next(_ids)}",
-            "name": "apply_patch",
-            "input": turn.patch,
-            "status": "completed",
-        }
-        events += [
-            (
-                _sse(
-                    "response.output_item.added",
-                    {
-                        "type": "response.output_item.added",
-                        "output_index": index,
-                        "item": {**call, "input": ""},
-                    },
-                ),
-                0.0,
-            ),
-            (
-                _sse(
-                    "response.output_item.done",
-                    {"type": "response.output_item.done", "output_index": index, "item": call},
-                ),
-                0.0,
-            ),
-        ]
-    if turn.function is not None:
-        call = {
-            "type": "function_call",
-            "id": f"fc_{next(_ids)}",
-            "call_id": f"call_{next(_ids)}",
-            "name": turn.function,
-            "arguments": json.dumps(turn.arguments),
-            "status": "completed",
-        }
-        if turn.namespace:
-            call["namespace"] = turn.namespace
-        events.append(
-            (
-                _sse(
-                    "response.output_item.done",
-                    {"type": "response.output_item.done", "output_index": index, "item": call},
-                ),
-                0.0,
-            )
-        )
-    usage = {
-        "input_tokens": 10,
-        "input_tokens_details": {"cached_tokens": 0},
-        "output_tokens": 5,
-        "output_tokens_details": {"reasoning_tokens": 0},
-        "total_tokens": 15,
-    }
-    events.append(
-        (
-            _sse(
-                "response.completed",
-                {
-                    "type": "response.completed",
-                    "response": {"id": response_id, "model": model, "usage": usage},
-                },
-            ),
-            0,
-        )
-    )
-    return events
+GEMINI_PATH = re.compile(r"^/v1beta/models/(?P<model>[^:/]+):streamGenerateContent$")
 
 
 class FakeModel:
     def __init__(self, max_stream_seconds: float = 120.0):
-        self.turns: dict[str, deque[Turn]] = {"anthropic": deque(), "openai": deque()}
+        self.turns: dict[str, deque[Turn]] = {"anthropic": deque(), "openai": deque(), "gemini": deque()}
         self.requests: list[dict[str, Any]] = []
         self.max_stream_seconds = max_stream_seconds
         self._server: asyncio.base_events.Server | None = None
@@ -327,6 +109,13 @@ class FakeModel:
             build = anthropic_stream if protocol == "anthropic" else responses_stream
             await self._stream(writer, build(turn, body.get("model") or "fake-model"))
             return False
+        gemini = GEMINI_PATH.match(path) if method == "POST" else None
+        if gemini is not None:
+            record["protocol"] = "gemini"
+            turn = self._next_turn("gemini", body)
+            record["scripted"] = turn.text != UNSCRIPTED
+            await self._stream(writer, gemini_stream(turn, gemini.group("model")))
+            return False
         writer.write(
             b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
         )
@@ -373,10 +162,10 @@ def is_side_request(protocol: str, body: dict[str, Any]) -> bool:
 def last_user_text(request: dict[str, Any]) -> str:
     """The text of the last user turn of an Anthropic or Responses request."""
     body = request.get("body") or {}
-    for message in reversed(body.get("messages") or body.get("input") or []):
+    for message in reversed(body.get("messages") or body.get("input") or body.get("contents") or []):
         if not isinstance(message, dict) or message.get("role") != "user":
             continue
-        content = message.get("content")
+        content = message.get("content", message.get("parts"))
         if isinstance(content, str):
             return content
         return "\n".join(
