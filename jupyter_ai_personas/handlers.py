@@ -136,7 +136,10 @@ class PersonasHandler(PersonasAPIHandler):
             for entry in session.manager.entries.values():
                 session.manager.refresh_availability(entry)
                 busy = bool(entry.runner and entry.runner.busy)
-                personas.append(_describe(self.runtime, entry.definition, entry.unavailable, busy))
+                described = _describe(self.runtime, entry.definition, entry.unavailable, busy)
+                consent = getattr(entry.persona, "consent_state", None)
+                described["consent"] = consent() if callable(consent) and not entry.unavailable else None
+                personas.append(described)
         untrusted = [
             {"path": u.label, "sha256": u.sha256, "reasons": list(u.reasons), "command": u.command()}
             for u in merged.untrusted

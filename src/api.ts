@@ -14,6 +14,21 @@ export interface IPersonaInfo {
   available: boolean;
   unavailable_reason: string | null;
   working: boolean;
+  /** whether its agent asks before it acts (a warning when it may not) */
+  consent?: string | null;
+}
+
+/** A persona file that runs code, waiting for a person's trust. */
+export interface IUntrustedFile {
+  path: string;
+  sha256: string;
+  reasons: string[];
+  command: string;
+}
+
+export interface IRoster {
+  personas: IPersonaInfo[];
+  untrusted: IUntrustedFile[];
 }
 
 export interface IChatRef {
@@ -49,10 +64,23 @@ function chatFields(chat: IChatRef): Record<string, string> {
   return fields;
 }
 
-export async function listPersonas(chat: IChatRef): Promise<IPersonaInfo[]> {
+export async function getRoster(chat: IChatRef): Promise<IRoster> {
   const query = new URLSearchParams(chatFields(chat)).toString();
-  const data = await request<{ personas: IPersonaInfo[] }>(`personas${query ? '?' + query : ''}`);
-  return data.personas;
+  const data = await request<Partial<IRoster>>(`personas${query ? '?' + query : ''}`);
+  return { personas: data.personas ?? [], untrusted: data.untrusted ?? [] };
+}
+
+export async function listPersonas(chat: IChatRef): Promise<IPersonaInfo[]> {
+  return (await getRoster(chat)).personas;
+}
+
+/** Trust the content of a persona file the person has read (its SHA-256). */
+export async function trustFile(path: string, sha256: string): Promise<string> {
+  const data = await request<{ message: string }>('trust', {
+    method: 'POST',
+    body: JSON.stringify({ path, sha256 })
+  });
+  return data.message;
 }
 
 export async function answerPermission(chat: IChatRef, requestNumber: number, optionId: string): Promise<void> {

@@ -84,6 +84,10 @@ export function renderToolCall(call: IToolCall, openFile: OpenFile): HTMLElement
   header.appendChild(element('span', 'jp-AIPersonas-toolKind', call.kind));
   header.appendChild(element('span', 'jp-AIPersonas-toolStatus', call.status.replace('_', ' ')));
   box.appendChild(header);
+  for (const warning of call.warnings ?? []) {
+    // a path outside the root, hidden or protected: shown first, before anything else
+    box.appendChild(element('div', 'jp-AIPersonas-pathWarning', `⚠️ ${warning.replace(/`/g, '')}`));
+  }
   const hasDiff = call.content.some(item => item.type === 'diff');
   if (!hasDiff && call.locations.length) {
     const places = element('div', 'jp-AIPersonas-locations');
@@ -150,6 +154,9 @@ export function renderPermission(state: IPermissionState, chatId: string | undef
   for (const option of state.options) {
     const button = element('button', `jp-AIPersonas-option jp-mod-styled jp-AIPersonas-${option.kind}`, option.name);
     button.dataset.optionId = option.option_id;
+    if (option.kind === 'allow_always' && state.always_scope) {
+      button.title = `Always allow: ${state.always_scope.replace(/`/g, '')}`;
+    }
     button.addEventListener('click', async () => {
       buttons.querySelectorAll('button').forEach(b => ((b as HTMLButtonElement).disabled = true));
       error.textContent = '';
@@ -169,6 +176,9 @@ export function renderPermission(state: IPermissionState, chatId: string | undef
     ? `/allow ${number}, /always ${number} or /reject ${number}`
     : `/allow ${number} or /reject ${number}`;
   box.appendChild(element('div', 'jp-AIPersonas-hint', `or type ${words} in the chat`));
+  if (state.always_scope && state.options.some(o => o.kind === 'allow_always')) {
+    box.appendChild(element('div', 'jp-AIPersonas-hint', `“Always” covers ${state.always_scope.replace(/`/g, '')}`));
+  }
   box.appendChild(error);
   return box;
 }

@@ -2,12 +2,13 @@
  * The persona roster in a chat's toolbar: who is in this chat, who is working, and why one
  * is unavailable.
  */
+import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { DocumentRegistry } from '@jupyterlab/docregistry';
 import { IDisposable } from '@lumino/disposable';
 import type { ISignal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
-import { IPersonaInfo, listPersonas } from './api';
+import { getRoster, IPersonaInfo, IUntrustedFile, trustFile } from './api';
 
 // Open, the list refreshes often; closed, the button follows the chat's writers and
 // otherwise checks rarely (every open chat polling often would load the server).
@@ -17,6 +18,7 @@ const POLL_CLOSED_MS = 30000;
 export class RosterButton extends Widget {
   private _timer: number | null = null;
   private _personas: IPersonaInfo[] = [];
+  private _untrusted: IUntrustedFile[] = [];
   private _open = false;
   private _loaded = false;
   private _button: HTMLButtonElement;
@@ -104,7 +106,9 @@ export class RosterButton extends Widget {
       return;
     }
     try {
-      this._personas = await listPersonas({ chatPath: this._path() });
+      const roster = await getRoster({ chatPath: this._path() });
+      this._personas = roster.personas;
+      this._untrusted = roster.untrusted;
     } catch {
       return; // the chat is not attached yet
     }
@@ -118,11 +122,16 @@ export class RosterButton extends Widget {
   private _render(): void {
     const working = this._personas.filter(p => p.working).length;
     const available = this._personas.filter(p => p.available).length;
-    this._button.textContent = `👥 ${available} personas` + (working ? ` · ✍️ ${working} working` : '');
+    const waiting = this._untrusted.length ? ` · 🔒 ${this._untrusted.length}` : '';
+    this._button.textContent =
+      `👥 ${available} of ${this._personas.length} ready` + (working ? ` · ✍️ ${working} working` : '') + waiting;
     if (!this._open) {
       return;
     }
     this._panel.textContent = '';
+    for (const file of this._untrusted) {
+      this._panel.appendChild(this._untrustedRow(file)); // first: they wait for the person
+    }
     for (const persona of this._personas) {
       const row = document.createElement('div');
       row.className = 'jp-AIPersonas-rosterRow';
@@ -147,9 +156,59 @@ export class RosterButton extends Widget {
           : `⛔ ${persona.unavailable_reason ?? 'unavailable'}`;
       text.appendChild(name);
       text.appendChild(state);
+      if (persona.consent?.startsWith('⚠️')) {
+        const consent = document.createElement('div');
+        consent.className = 'jp-AIPersonas-rosterWarning';
+        consent.textContent = persona.consent;
+        text.appendChild(consent);
+      }
       row.appendChild(text);
       this._panel.appendChild(row);
     }
+  }
+
+  private _untrustedRow(file: IUntrustedFile): HTMLDivElement {
+    const row = document.createElement('div');
+    row.className = 'jp-AIPersonas-rosterRow';
+    row.dataset.state = 'untrusted';
+    const text = document.createElement('div');
+    text.className = 'jp-AIPersonas-rosterText';
+    const name = document.createElement('div');
+    name.className = 'jp-AIPersonas-rosterName';
+    name.textContent = `🔒 ${file.path}`;
+    const state = document.createElement('div');
+    state.className = 'jp-AIPersonas-rosterState';
+    state.textContent = `waits for your trust: ${file.reasons.join('; ')}`;
+    text.appendChild(name);
+    text.appendChild(state);
+    const button = document.createElement('button');
+    button.className = 'jp-AIPersonas-trustButton jp-mod-styled';
+    button.textContent = 'Trust…';
+    button.addEventListener('click', () => void this._trust(file));
+    row.appendChild(text);
+    row.appendChild(button);
+    return row;
+  }
+
+  private async _trust(file: IUntrustedFile): Promise<void> {
+    const body = document.createElement('div');
+    body.textContent =
+      `${file.path}: ${file.reasons.join('; ')}. Trust only a file you have read: ` +
+      `its content (SHA-256 ${file.sha256.slice(0, 12)}…) is loaded now, and any change asks again.`;
+    const result = await showDialog({
+      title: 'Trust this persona file?',
+      body: new Widget({ node: body }),
+      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Trust' })]
+    });
+    if (!result.button.accept) {
+      return;
+    }
+    try {
+      await trustFile(file.path, file.sha256);
+    } catch (error) {
+      await showDialog({ title: 'Not trusted', body: String(error), buttons: [Dialog.okButton()] });
+    }
+    void this._poll();
   }
 }
 

@@ -15,6 +15,8 @@ export interface IPermissionState {
   title: string;
   options: IPermissionOption[];
   status: 'pending' | 'answered' | 'timeout' | 'cancelled' | 'expired';
+  /** what an "always" answer would cover */
+  always_scope?: string;
   answer?: { option_id?: string; kind?: string; by?: string; line?: string };
 }
 
@@ -38,6 +40,8 @@ export interface IToolCall {
   locations: string[];
   command?: string | null;
   note?: string | null;
+  /** paths that need a person's answer, and why (outside the root, hidden, protected) */
+  warnings?: string[];
 }
 
 export interface IPlanEntry {

@@ -129,7 +129,7 @@ async def test_a_persona_file_dropped_in_shows_in_the_completion_and_the_roster(
     await create_chat(lab_server, "roster.chat")
     page = await open_chat(browser, lab_server, "roster.chat")
     roster = page.locator(".jp-AIPersonas-rosterButton")
-    await expect(roster).to_contain_text("personas", timeout=15_000)
+    await expect(roster).to_contain_text("ready", timeout=15_000)
     await roster.click()
     goose = page.locator(".jp-AIPersonas-rosterRow", has_text="@Goose")
     await expect(goose).to_be_visible()
@@ -150,4 +150,37 @@ async def test_a_persona_file_dropped_in_shows_in_the_completion_and_the_roster(
     option = page.locator("[role=option]", has_text="@Statistician")
     await expect(option).to_be_visible(timeout=15_000)
     await expect(option).to_contain_text("Checks the statistics")
+    await page.close()
+
+
+async def test_persona_code_waits_in_the_roster_until_a_person_trusts_it(browser, lab_server):
+    folder = lab_server.root_dir / "trusting" / ".jupyter" / "personas"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "greeter.py").write_text(
+        "from jupyter_ai_personas import BasePersona, PersonaDefaults\n\n"
+        "class Greeter(BasePersona):\n"
+        "    defaults = PersonaDefaults(name='Greeter', description='Says hello')\n\n"
+        "    async def process_message(self, message):\n"
+        "        await self.send_message('Hello from trusted code')\n"
+    )
+    await create_chat(lab_server, "trusting/room.chat")
+    page = await open_chat(browser, lab_server, "trusting/room.chat")
+    roster = page.locator(".jp-AIPersonas-rosterButton")
+    await expect(roster).to_contain_text("🔒 1", timeout=15_000)
+    await roster.click()
+    waiting = page.locator(".jp-AIPersonas-rosterRow[data-state='untrusted']")
+    await expect(waiting).to_contain_text("greeter.py")
+    await expect(waiting).to_contain_text("Python code that runs inside the Jupyter server")
+    await shot(page, "trust-waiting")
+    await waiting.get_by_role("button", name="Trust…").click()
+    dialog = page.locator(".jp-Dialog")
+    await expect(dialog).to_contain_text("SHA-256")
+    await dialog.get_by_role("button", name="Trust").click()
+    await expect(page.locator(".jp-AIPersonas-rosterRow", has_text="@Greeter")).to_contain_text(
+        "ready", timeout=15_000
+    )
+    await expect(waiting).to_have_count(0)
+    await roster.click()
+    await send(page, "@Greeter hi")
+    await expect(message(page, "Hello from trusted code").first).to_be_visible(timeout=30_000)
     await page.close()
