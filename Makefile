@@ -7,6 +7,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.test-installed
+PORT ?= 8888
 TEST_SITE := .test-site
 WORKSPACE := .demo-workspace
 E2E := .e2e
@@ -21,19 +23,28 @@ V3 := .bench-v3
 
 FRONTEND := package.json package-lock.json tsconfig.json $(wildcard src/*) $(wildcard style/*)
 
-# The package build (hatch-jupyter-builder) also builds the JupyterLab extension with npm.
+# The package with JupyterLab (what `make lab` needs); the package build (hatch-jupyter-builder)
+# also builds the JupyterLab extension with npm.
 $(STAMP): pyproject.toml $(FRONTEND)
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	rm -rf jupyter_ai_personas/labextension
-	$(BIN)/pip install --quiet -e ".[lab,test]"
-	touch $(STAMP)
+	@echo "Python environment in $(VENV)/, with the package and its JupyterLab extension (the frontend build takes a minute the first time) ..."
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --upgrade pip
+	@rm -rf jupyter_ai_personas/labextension
+	$(BIN)/pip install --quiet -e ".[lab]"
+	@touch $(STAMP)
+
+# What only the tests need (pytest, playwright, the mcp client...), read from pyproject.toml.
+$(TEST_STAMP): $(STAMP) pyproject.toml
+	@echo "Test dependencies ..."
+	@$(BIN)/python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['test']))" > $(VENV)/test-requirements.txt
+	$(BIN)/pip install --quiet -r $(VENV)/test-requirements.txt
+	@touch $@
 
 install: $(STAMP)
 
 # The fixture persona packages are pip-installed into their own folders, which only the
 # test servers put on their path: a `make lab` after `make test` shows no test personas.
-$(TEST_SITE)/.installed: $(STAMP) $(shell find tests/fixture_packages tests/agents -type f -not -path '*/__pycache__/*')
+$(TEST_SITE)/.installed: $(TEST_STAMP) $(shell find tests/fixture_packages tests/agents -type f -not -path '*/__pycache__/*')
 	rm -rf $(TEST_SITE)
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation --target $(TEST_SITE)/good tests/fixture_packages/good
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation --target $(TEST_SITE)/broken tests/fixture_packages/broken
@@ -50,7 +61,7 @@ $(E2E)/legacy/.installed: Makefile
 	@echo "Legacy agents for the end-to-end tests in $(E2E)/legacy/ ..."
 	@NODE22=no scripts/install-agents.sh $(E2E)/legacy $(LEGACY_AGENTS)
 
-test-setup: $(STAMP) $(TEST_SITE)/.installed agents $(E2E)/legacy/.installed
+test-setup: $(TEST_STAMP) $(TEST_SITE)/.installed agents $(E2E)/legacy/.installed
 	./scripts/ensure-chromium.sh
 
 test: test-setup
@@ -66,7 +77,7 @@ $(V3)/.installed: benchmarks/compare/requirements-v3.txt
 	$(V3)/bin/pip install --quiet -r benchmarks/compare/requirements-v3.txt
 	touch $@
 
-$(VENV)/.bench-installed: $(STAMP)
+$(VENV)/.bench-installed: $(TEST_STAMP)
 	$(BIN)/pip install --quiet "matplotlib>=3.8"
 	touch $@
 
@@ -81,10 +92,13 @@ screenshots: test-setup
 # changed in the workspace (by an agent, say) waits for a person's /trust like any other.
 DEMO_TRUST = $(abspath $(WORKSPACE))/.jupyter/personas/echo.py=$(shell sha256sum demo/.jupyter/personas/echo.py | cut -d' ' -f1)
 
-lab: $(STAMP)
-	@test -d $(WORKSPACE) || cp -r demo $(WORKSPACE)
-	@echo "Starting JupyterLab on $(WORKSPACE); open the URL printed below (welcome.chat is a good start)."
-	$(BIN)/jupyter lab --notebook-dir=$(WORKSPACE) --ServerApp.allow_root=True --no-browser \
+lab: $(STAMP) agents
+	@test -d $(WORKSPACE) || { echo "Demo workspace: copying demo/ to $(WORKSPACE)/"; cp -r demo $(WORKSPACE); }
+	@echo "Starting JupyterLab on $(WORKSPACE)/ at port $(PORT), with the agents of $(AGENTS)/ on its PATH."
+	@echo "Open the URL printed below (welcome.chat is a good start). To talk to @Claude, set ANTHROPIC_API_KEY"
+	@echo "(or OPENAI_API_KEY for @Codex, GEMINI_API_KEY for @Gemini) in this shell, or from Settings > AI Personas."
+	PATH="$(abspath $(AGENTS))/node_modules/.bin:$$PATH" $(BIN)/jupyter lab --notebook-dir=$(WORKSPACE) \
+		--ServerApp.allow_root=True --no-browser --port=$(PORT) \
 		--PersonasExtension.trusted_persona_files='$(DEMO_TRUST)'
 
 clean:

@@ -25,8 +25,8 @@ def saved_chat(root: Path, name: str) -> dict:
     return json.loads((root / name).read_text())
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-async def test_a_stop_mid_reply_keeps_the_message_the_reply_and_the_session(tmp_path, sig):
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGINT", "api/shutdown"])
+async def test_a_stop_mid_reply_keeps_the_message_the_reply_and_the_session(tmp_path, how):
     home, root = tmp_path / "home", tmp_path / "root"
     server = JupyterServer(root, home, env=server_env(home, SCRIPTED_AGENT_STATE=str(home / "state")))
     await server.start()
@@ -36,7 +36,13 @@ async def test_a_stop_mid_reply_keeps_the_message_the_reply_and_the_session(tmp_
             chat.send("@Scripted stream 1000 0.02")  # 20 s: the stop comes in the middle
             await chat.wait_for_text("Scripted", "c60 ")
             await asyncio.sleep(4)  # longer than a save delay: writes keep coming all along
-            code = await server.stop(sig=sig)
+            if how == "api/shutdown":  # File > Shut Down in JupyterLab
+                async with server.client() as http:
+                    (await http.post("api/shutdown")).raise_for_status()
+                assert server.process is not None
+                code = await asyncio.wait_for(server.process.wait(), 20)
+            else:
+                code = await server.stop(sig=getattr(signal, how))
     finally:
         await server.stop()
     assert code == 0, server.log()[-3000:]
