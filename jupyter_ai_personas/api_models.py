@@ -26,3 +26,9 @@ class TrustBody(BaseModel):
 
     path: str = Field(min_length=1, description="relative to the server root")
     sha256: str = Field(min_length=8, max_length=64, pattern=r"^[0-9a-fA-F]+$")
+
+
+class CredentialBody(BaseModel):
+    """The value of an agent's credential variable (never sent back)."""
+
+    value: str = Field(min_length=1, max_length=16_384)

@@ -14,6 +14,7 @@ from jupyter_server.utils import url_path_join
 
 from .acp_client.supervisor import AgentSupervisor
 from .catalog import PersonaCatalog
+from .credentials import CredentialStore
 from .documents.collaboration import make_document_layer
 from .documents.executor import NotebookExecutor
 from .mcp.read_ledger import ReadLedger
@@ -67,6 +68,9 @@ def build(app: PersonasExtension, serverapp: Any) -> tuple[Runtime, ChatRouter]:
         idle_timeout=app.agent_idle_timeout,
         start_timeout=app.agent_start_timeout,
         reaper=runtime.reaper,
+    )
+    runtime.credentials = CredentialStore(
+        Path(serverapp.data_dir) / "jupyter_ai_personas" / "credentials.json", app.log
     )
     runtime.mcp_tokens = McpTokens()
     runtime.mcp_reads = ReadLedger()

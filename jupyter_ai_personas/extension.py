@@ -16,7 +16,15 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Dict, Float, Int, List, Unicode
 
 from .chat_saving import save_snapshots
-from .handlers import AvatarHandler, PermissionsHandler, PersonasHandler, StopHandler, TrustHandler
+from .handlers import (
+    AvatarHandler,
+    CredentialHandler,
+    CredentialsHandler,
+    PermissionsHandler,
+    PersonasHandler,
+    StopHandler,
+    TrustHandler,
+)
 from .mcp.handler import McpHandler
 from .nodelay import enable_nodelay_on_rooms
 from .shutdown import exit_when_stopped, stop_on_sigint
@@ -138,6 +146,8 @@ class PersonasExtension(ExtensionApp):
                 (r"/api/ai-personas/permissions", PermissionsHandler),
                 (r"/api/ai-personas/stop", StopHandler),
                 (r"/api/ai-personas/trust", TrustHandler),
+                (r"/api/ai-personas/credentials", CredentialsHandler),
+                (r"/api/ai-personas/credentials/([A-Za-z0-9_]+)", CredentialHandler),
             ]
         )
         if self.notebook_tools:

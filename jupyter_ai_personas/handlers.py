@@ -5,6 +5,8 @@ GET  {base}api/ai-personas/personas?chat=<path>      the personas of a chat and 
 POST {base}api/ai-personas/permissions               answer a permission request
 POST {base}api/ai-personas/stop                      stop replies in a chat
 POST {base}api/ai-personas/trust                     trust a persona file's content
+GET  {base}api/ai-personas/credentials               agents' credential variables (never values)
+PUT|DELETE {base}api/ai-personas/credentials/<NAME>  set or remove one
 """
 
 from __future__ import annotations
@@ -119,6 +121,38 @@ class TrustHandler(PersonasAPIHandler):
         self.finish(json.dumps({"trusted": body.path, "message": message}))
 
 
+class CredentialsHandler(PersonasAPIHandler):
+    """Agents' keys set from JupyterLab: which variables each agent takes, and whether they are set."""
+
+    @web.authenticated
+    async def get(self) -> None:
+        from .agent_credentials import describe_agents
+
+        self.finish(json.dumps({"agents": await describe_agents(self.runtime)}))
+
+
+class CredentialHandler(PersonasAPIHandler):
+    @web.authenticated
+    async def put(self, name: str) -> None:
+        from .agent_credentials import set_credential
+        from .api_models import CredentialBody
+        from .credentials import CredentialError
+
+        body = self.parse(CredentialBody)
+        try:
+            await set_credential(self.runtime, name, body.value)
+        except CredentialError as exc:
+            raise web.HTTPError(400, str(exc)) from exc
+        self.finish(json.dumps({"name": name, "set": True}))
+
+    @web.authenticated
+    async def delete(self, name: str) -> None:
+        from .agent_credentials import set_credential
+
+        await set_credential(self.runtime, name, None)
+        self.finish(json.dumps({"name": name, "set": False}))
+
+
 class PersonasHandler(PersonasAPIHandler):
     @web.authenticated
     async def get(self) -> None:
@@ -136,7 +170,7 @@ class PersonasHandler(PersonasAPIHandler):
             for entry in session.manager.entries.values():
                 session.manager.refresh_availability(entry)
                 busy = bool(entry.runner and entry.runner.busy)
-                described = _describe(self.runtime, entry.definition, entry.unavailable, busy)
+                described = _describe(self.runtime, entry.definition, entry.unavailable, busy, entry.needs)
                 consent = getattr(entry.persona, "consent_state", None)
                 described["consent"] = consent() if callable(consent) and not entry.unavailable else None
                 personas.append(described)
@@ -147,7 +181,9 @@ class PersonasHandler(PersonasAPIHandler):
         self.finish(json.dumps({"personas": personas, "untrusted": untrusted}))
 
 
-def _describe(runtime: Runtime, definition: Any, unavailable: str | None, busy: bool) -> dict[str, Any]:
+def _describe(
+    runtime: Runtime, definition: Any, unavailable: str | None, busy: bool, needs: str | None = None
+) -> dict[str, Any]:
     user = runtime.persona_user(definition)
     return {
         "id": definition.id,
@@ -158,6 +194,7 @@ def _describe(runtime: Runtime, definition: Any, unavailable: str | None, busy: 
         "source": definition.source.label,
         "available": unavailable is None,
         "unavailable_reason": unavailable,
+        "needs": needs,
         "working": busy,
     }
 

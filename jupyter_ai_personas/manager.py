@@ -23,6 +23,7 @@ class PersonaEntry:
     persona: BasePersona | None = None
     runner: TurnRunner | None = None
     unavailable: str | None = None
+    needs: str | None = None  # what a person has to do first (e.g. give the agent a key)
 
     @property
     def name(self) -> str:
@@ -99,6 +100,11 @@ class PersonaManager:
         except Exception as exc:
             reason = f"availability check failed: {exc}"
         entry.unavailable = reason
+        needs = getattr(definition.persona_class, "needs", None)
+        try:
+            entry.needs = needs(definition, self.runtime) if callable(needs) and reason is None else None
+        except Exception:
+            entry.needs = None
         if reason is not None or entry.persona is not None:
             return
         context = PersonaContext(

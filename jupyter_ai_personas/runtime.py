@@ -20,6 +20,7 @@ from .startup import AVATAR_ROUTE
 if TYPE_CHECKING:
     from .acp_client.supervisor import AgentSupervisor
     from .catalog import PersonaCatalog
+    from .credentials import CredentialStore
     from .documents.executor import NotebookExecutor
     from .documents.layer import DocumentLayer
     from .mcp.read_ledger import ReadLedger
@@ -68,12 +69,20 @@ class Runtime:
     mcp_url: str | None = None  # the notebook tools' endpoint, as agents on this machine reach it
     reaper: ProcessReaper | None = None  # kills agents and their commands if the server dies
     mcp_reads: ReadLedger | None = None  # what each MCP caller last read of each cell
+    credentials: CredentialStore | None = None  # agents' keys set in Settings › AI Personas
+    signed_in: set[str] = field(default_factory=set)  # agent programs that opened a session
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     path_rules: PathRules = None  # type: ignore[assignment]  # set in __post_init__ when not given
 
     def __post_init__(self) -> None:
         if self.path_rules is None:
             self.path_rules = PathRules(self.root_dir)
+
+    def agent_environ(self) -> dict[str, str]:
+        """Where agents' declared variables come from: the server's environment, then the
+        credentials set in JupyterLab (those win: a person set them for this)."""
+        stored = self.credentials.values() if self.credentials is not None else {}
+        return {**self.environ, **stored}
 
     def persona_user(self, definition: PersonaDefinition) -> User:
         """The chat user of a persona: a bot with a stable id, name and avatar."""

@@ -123,6 +123,11 @@ class PersonaSpec(_Strict):
         description="variables passed to the agent: a list of names taken from the server's "
         "environment, or a mapping whose values may reference ${NAME}",
     )
+    credentials: list[str] = Field(
+        default=[],
+        description="variables any one of which lets the agent sign in (shown in Settings › AI "
+        "Personas, where a person can set them)",
+    )
     enabled: bool = True
     instructions: str = ""
 
@@ -166,6 +171,14 @@ class PersonaSpec(_Strict):
     @field_validator("env")
     @classmethod
     def _env_names_valid(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            if not _ENV_NAME.match(name):
+                raise ValueError(f"{name!r} is not an environment variable name")
+        return value
+
+    @field_validator("credentials")
+    @classmethod
+    def _credential_names_valid(cls, value: list[str]) -> list[str]:
         for name in value:
             if not _ENV_NAME.match(name):
                 raise ValueError(f"{name!r} is not an environment variable name")

@@ -16,6 +16,22 @@ export interface IPersonaInfo {
   working: boolean;
   /** whether its agent asks before it acts (a warning when it may not) */
   consent?: string | null;
+  /** what a person has to do first, e.g. "needs `ANTHROPIC_API_KEY` (or sign in)" */
+  needs?: string | null;
+}
+
+export interface ICredentialVariable {
+  name: string;
+  set: boolean;
+  where: 'settings' | 'environment' | null;
+}
+
+/** An agent and the variables any one of which signs it in (values are never sent). */
+export interface IAgentCredentials {
+  personas: string[];
+  variables: ICredentialVariable[];
+  unavailable: string | null;
+  needs: string | null;
 }
 
 /** A persona file that runs code, waiting for a person's trust. */
@@ -96,4 +112,13 @@ export async function stopPersona(chat: IChatRef, persona?: string): Promise<str
     body: JSON.stringify({ ...chatFields(chat), persona })
   });
   return data.stopped;
+}
+
+export async function listCredentials(): Promise<IAgentCredentials[]> {
+  return (await request<{ agents: IAgentCredentials[] }>('credentials')).agents;
+}
+
+export async function setCredential(name: string, value: string | null): Promise<void> {
+  const path = `credentials/${encodeURIComponent(name)}`;
+  await request(path, value === null ? { method: 'DELETE' } : { method: 'PUT', body: JSON.stringify({ value }) });
 }

@@ -50,9 +50,11 @@ export class PersonaCompletionProvider implements IChatCommandProvider {
         providerId: this.id,
         replaceWith: `@${persona.mention_name}`,
         spaceOnAccept: true,
-        description: persona.available
-          ? persona.description || persona.source
-          : `unavailable: ${persona.unavailable_reason ?? ''}`,
+        description: !persona.available
+          ? `unavailable: ${(persona.unavailable_reason ?? '').replace(/`/g, '')}`
+          : persona.needs
+            ? `🔑 ${persona.needs.replace(/`/g, '')}`
+            : persona.description || persona.source,
         icon: persona.avatar_url
           ? React.createElement('img', {
               src: persona.avatar_url,

@@ -3,9 +3,12 @@
  */
 import { IChatCommandRegistry, IMessageFooterRegistry } from '@jupyter/chat';
 import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { ICommandPalette, MainAreaWidget } from '@jupyterlab/apputils';
+import { IMainMenu } from '@jupyterlab/mainmenu';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 
 import { PersonaCompletionProvider } from './completion';
+import { credentialsWidget, CredentialsPanel } from './credentials';
 import { richRendererFactory } from './rich';
 import { RosterExtension } from './roster';
 import { StopFooter } from './stop';
@@ -50,4 +53,32 @@ const roster: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [richMessages, completion, stopButton, roster];
+const OPEN_CREDENTIALS = 'jupyter-ai-personas:credentials';
+
+const credentials: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-ai-personas:credentials',
+  description: 'Settings › AI Personas: agents\' keys, kept by the server.',
+  autoStart: true,
+  optional: [IMainMenu, ICommandPalette],
+  activate: (app: JupyterFrontEnd, menu: IMainMenu | null, palette: ICommandPalette | null) => {
+    let widget: MainAreaWidget<CredentialsPanel> | null = null;
+    app.commands.addCommand(OPEN_CREDENTIALS, {
+      label: 'AI Personas…',
+      caption: 'Give AI agents their keys',
+      execute: () => {
+        if (!widget || widget.isDisposed) {
+          widget = credentialsWidget();
+        }
+        if (!widget.isAttached) {
+          app.shell.add(widget, 'main');
+        }
+        app.shell.activateById(widget.id);
+        void widget.content.refresh();
+      }
+    });
+    menu?.settingsMenu.addGroup([{ command: OPEN_CREDENTIALS }], 100);
+    palette?.addItem({ command: OPEN_CREDENTIALS, category: 'AI Personas' });
+  }
+};
+
+export default [richMessages, completion, stopButton, roster, credentials];

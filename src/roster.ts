@@ -121,7 +121,7 @@ export class RosterButton extends Widget {
 
   private _render(): void {
     const working = this._personas.filter(p => p.working).length;
-    const available = this._personas.filter(p => p.available).length;
+    const available = this._personas.filter(p => p.available && !p.needs).length;
     const waiting = this._untrusted.length ? ` · 🔒 ${this._untrusted.length}` : '';
     this._button.textContent =
       `👥 ${available} of ${this._personas.length} ready` + (working ? ` · ✍️ ${working} working` : '') + waiting;
@@ -151,9 +151,11 @@ export class RosterButton extends Widget {
       state.className = 'jp-AIPersonas-rosterState';
       state.textContent = persona.working
         ? '✍️ working'
-        : persona.available
-          ? `✅ ready · ${persona.description || persona.source}`
-          : `⛔ ${persona.unavailable_reason ?? 'unavailable'}`;
+        : !persona.available
+          ? `⛔ ${persona.unavailable_reason ?? 'unavailable'}`
+          : persona.needs
+            ? `🔑 ${persona.needs.replace(/`/g, '')}`
+            : `✅ ready · ${persona.description || persona.source}`;
       text.appendChild(name);
       text.appendChild(state);
       if (persona.consent?.startsWith('⚠️')) {

@@ -31,6 +31,11 @@ class AgentLaunch(BaseModel):
         return hashlib.sha1(material.encode()).hexdigest()[:16]
 
     @property
+    def program_key(self) -> str:
+        """The agent program alone: its sessions stay valid when its environment (a key) changes."""
+        return hashlib.sha1(repr(self.argv).encode()).hexdigest()[:16]
+
+    @property
     def environment(self) -> dict[str, str]:
         return dict(self.env)
 

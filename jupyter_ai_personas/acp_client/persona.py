@@ -39,6 +39,8 @@ NOTEBOOK_GUIDANCE = (
     "execute_cell, insert_and_execute_cell, ...), addressing cells by id; never write or patch "
     ".ipynb files with file tools: such writes to an open notebook are refused."
 )
+SETTINGS_HINT = "set it in Settings › AI Personas (no restart needed)"
+AUTH_REQUIRED = -32000  # ACP's error code for "authentication required"
 HISTORY_MESSAGES = 30
 HISTORY_CHARS = 2000
 
@@ -51,6 +53,8 @@ class BaseAcpPersona(BasePersona):
     permission_policy: ClassVar[dict[str, str]] = {"read": "allow", "search": "allow", "think": "allow"}
     #: the agent's mode in which it asks before it writes or runs anything (set at every start)
     agent_mode: ClassVar[str | None] = None
+    #: variables any one of which signs the agent in (Settings › AI Personas lets people set them)
+    credentials: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, context: PersonaContext) -> None:
         super().__init__(context)
@@ -70,17 +74,18 @@ class BaseAcpPersona(BasePersona):
     def launch_for(cls, definition: PersonaDefinition, runtime: Runtime) -> AgentLaunch:
         if not cls.agent_command:
             raise ValueError(f"{cls.__name__} names no `agent_command`")
+        environ = runtime.agent_environ()
         env_spec = (
             cls.agent_env if isinstance(cls.agent_env, dict) else {n: "${" + n + "}" for n in cls.agent_env}
         )
         declared = PersonaSpec.model_validate(
             {"name": definition.name, "command": cls.agent_command, "env": env_spec}
-        ).resolved_env(runtime.environ)
+        ).resolved_env(environ)
         return make_launch(
             definition.name,
             cls.agent_command,
             declared,
-            runtime.environ,
+            environ,
             install=cls.install_hint,
             auth_methods=cls.auth_methods,
         )
@@ -97,6 +102,30 @@ class BaseAcpPersona(BasePersona):
         except ValueError as exc:
             return str(exc)
         return launch.missing_program()
+
+    @classmethod
+    def credential_names(cls, definition: PersonaDefinition, runtime: Runtime) -> list[str]:
+        return list(cls.credentials)
+
+    @classmethod
+    def needs(cls, definition: PersonaDefinition, runtime: Runtime) -> str | None:
+        """What a person still has to do before the agent can answer (give it a key), or None.
+
+        Said before the first use; the persona still takes messages (the agent may have a
+        login of its own), and once one of its turns went through nothing is asked any more.
+        """
+        names = cls.credential_names(definition, runtime)
+        if not names:
+            return None
+        environ = runtime.agent_environ()
+        if any(environ.get(name) for name in names):
+            return None
+        try:
+            if cls.launch_for(definition, runtime).program_key in runtime.signed_in:
+                return None
+        except ValueError:
+            return None
+        return f"needs {' or '.join(f'`{n}`' for n in names[:2])} (or sign in): " + SETTINGS_HINT
 
     # -- what the spec decides -----------------------------------------------------------
     def setup(self) -> SessionSetup:
@@ -154,6 +183,9 @@ class BaseAcpPersona(BasePersona):
         except AgentStartError as exc:
             await self.send_message(f"⚠️ **{self.name}** could not start its agent: {exc}", metadata=_notice())
             return
+        except RequestError as exc:  # session/new refused, e.g. no key
+            await self.send_message(self._error_text(exc), metadata=_notice())
+            return
         renderer = TurnRenderer(self, show_path=self.session.show_path, terminals=self.session.terminals)
         try:
             response = await self.session.prompt(
@@ -175,13 +207,35 @@ class BaseAcpPersona(BasePersona):
             return
         except RequestError as exc:
             renderer.abort("failed")
-            await self.send_message(
-                f"⚠️ **{self.name}**'s agent answered with an error: {exc}", metadata=_notice()
-            )
+            await self.send_message(self._error_text(exc), metadata=_notice())
             return
         renderer.finish(response.stop_reason)
+        self._note_own_sign_in()
         if response.usage is not None:
             self.record_usage(response.usage.model_dump(exclude_none=True))
+
+    def _note_own_sign_in(self) -> None:
+        """A turn went through with none of its credentials set: the agent has a login of its own."""
+        environ = self.runtime.agent_environ()
+        if not any(environ.get(n) for n in type(self).credential_names(self.definition, self.runtime)):
+            self.runtime.signed_in.add(self.launch().program_key)
+
+    def _error_text(self, exc: Exception) -> str:
+        """The agent's error, and when it is about signing in, what the person can do about it."""
+        text = f"⚠️ **{self.name}**'s agent answered with an error: {exc}"
+        details = f"{exc} {getattr(exc, 'data', '') or ''}".lower()
+        names = type(self).credential_names(self.definition, self.runtime)
+        signing_in = getattr(exc, "code", None) == AUTH_REQUIRED or any(
+            word in details for word in ("auth", "api key", "api_key", "not set", "login", "credential")
+        )
+        if names and signing_in:
+            listed = " or ".join(f"`{n}`" for n in names[:2])
+            text += (
+                f"\n\n🔑 **{self.name}** needs {listed}, or a sign-in: set it in **Settings › AI Personas** "
+                "(it takes effect with your next message, no restart needed), or use the agent's own "
+                "sign-in there."
+            )
+        return text
 
     def prompt_blocks(self, message: Message) -> list[Any]:
         from acp import resource_link_block, text_block
@@ -247,11 +301,13 @@ class BaseAcpPersona(BasePersona):
 
     def stored_session(self) -> str | None:
         stored = self._sessions().get(self.id) or {}
-        return stored.get("id") if stored.get("agent") == self.launch().key else None
+        launch = self.launch()  # the same program (its key may have changed since)
+        return stored.get("id") if stored.get("agent") in (launch.program_key, launch.key) else None
 
     def store_session(self, session_id: str) -> None:
         sessions = self._sessions()
-        sessions[self.id] = {**(sessions.get(self.id) or {}), "id": session_id, "agent": self.launch().key}
+        program = self.launch().program_key
+        sessions[self.id] = {**(sessions.get(self.id) or {}), "id": session_id, "agent": program}
         self.chat.update_state(sessions=sessions)
 
     def forget_session(self) -> None:
@@ -292,6 +348,17 @@ class BaseAcpPersona(BasePersona):
 class AcpPersona(BaseAcpPersona):
     """A persona from a markdown spec that names an `agent` or a `command`."""
 
+    @classmethod
+    def credential_names(cls, definition: PersonaDefinition, runtime: Runtime) -> list[str]:
+        """The spec's `credentials`, else those of the built-in agent it names."""
+        spec = definition.spec
+        if spec is None:
+            return []
+        if spec.credentials or not spec.agent or runtime.catalog is None:
+            return list(spec.credentials)
+        base = runtime.catalog.builtin_agents().get(spec.agent.lower())
+        return list(base.credentials) if base is not None else []
+
     def setup(self) -> SessionSetup:
         """The spec's own model and mode, else those of the built-in agent it names."""
         setup = super().setup()
@@ -306,7 +373,7 @@ class AcpPersona(BaseAcpPersona):
     @classmethod
     def launch_for(cls, definition: PersonaDefinition, runtime: Runtime) -> AgentLaunch:
         assert runtime.catalog is not None
-        return spec_launch(definition, runtime.catalog.builtin_agents(), runtime.environ)
+        return spec_launch(definition, runtime.catalog.builtin_agents(), runtime.agent_environ())
 
 
 def _notice() -> dict[str, Any]:

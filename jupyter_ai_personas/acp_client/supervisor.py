@@ -138,6 +138,13 @@ class AgentSupervisor:
                     )
                     await self.stop(key)
 
+    async def stop_idle_with_variable(self, name: str) -> None:
+        """Stop the idle processes started with variable `name` (it changed: the next use
+        starts the agent with the new value; busy ones finish their turns first)."""
+        for key, process in list(self.processes.items()):
+            if self._users.get(key, 0) == 0 and name in process.launch.environment:
+                await self.stop(key)
+
     # -- stopping ----------------------------------------------------------------------
     async def stop(self, key: str) -> bool:
         process = self.processes.pop(key, None)

@@ -16,6 +16,8 @@ def _persona_line(entry: PersonaEntry) -> str:
     description = f" — {definition.description}" if definition.description else ""
     if entry.unavailable:
         state = f"⛔ unavailable: {entry.unavailable}"
+    elif entry.needs:
+        state = f"🔑 {entry.needs}"
     elif entry.runner is not None and entry.runner.busy:
         queued = f", {entry.runner.queued} queued" if entry.runner.queued else ""
         state = f"✍️ working{queued}"

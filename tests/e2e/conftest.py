@@ -67,7 +67,9 @@ def generation(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
-def agents_env(home: Path, model: FakeModel, generation: str = "today") -> dict[str, str]:
+def agents_env(
+    home: Path, model: FakeModel, generation: str = "today", extra_paths: list[Path] | None = None
+) -> dict[str, str]:
     """What a person with Claude and Codex configured would have, pointed at the fake model."""
     bin_dir = GENERATIONS[generation]
     if not (bin_dir / "claude-agent-acp").exists() or not (bin_dir / "codex-acp").exists():
@@ -83,6 +85,7 @@ def agents_env(home: Path, model: FakeModel, generation: str = "today") -> dict[
     path = os.pathsep.join([str(bin_dir), str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     return server_env(
         home,
+        extra_paths,
         PATH=path,
         ANTHROPIC_BASE_URL=model.url,
         ANTHROPIC_API_KEY="test-key-not-real",

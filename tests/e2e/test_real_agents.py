@@ -342,3 +342,24 @@ async def test_the_conversation_continues_after_a_server_restart(fake_model, age
     assert "remember that my dataset is penguins.csv" in request, request[
         -3000:
     ]  # the agent has the conversation
+
+
+async def test_without_a_key_claude_says_how_to_fix_it_and_a_key_from_settings_works(
+    start_server, fake_model, generation, tmp_path
+):
+    env = agents_env(tmp_path / "home", fake_model, generation)
+    del env["ANTHROPIC_API_KEY"]  # a person who has not set one up
+    server = await start_server(env=env)
+    async with ChatClient(server, "no-key.chat") as chat, server.client() as http:
+        chat.send("/personas")
+        listing = await chat.wait_for_text("Personas", "Personas in this chat")
+        line = next(ln for ln in listing.split("\n- ") if "**@Claude**" in ln)
+        assert "🔑 needs `ANTHROPIC_API_KEY` or `CLAUDE_CODE_OAUTH_TOKEN` (or sign in)" in line
+        chat.send("@Claude hello")
+        failed = await chat.wait_for_text("Claude", "Settings › AI Personas", timeout=60)
+        assert "needs `ANTHROPIC_API_KEY`" in failed and "no restart needed" in failed
+        response = await http.put("api/ai-personas/credentials/ANTHROPIC_API_KEY", json={"value": "test-key"})
+        assert response.status_code == 200
+        fake_model.queue("anthropic", Turn(text="Signed in and answering."))
+        chat.send("@Claude hello again")
+        await chat.wait_for_text("Claude", "Signed in and answering.", timeout=60)
