@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from pydantic import BaseModel, Field
 
 
@@ -32,3 +34,12 @@ class CredentialBody(BaseModel):
     """The value of an agent's credential variable (never sent back)."""
 
     value: str = Field(min_length=1, max_length=16_384)
+
+
+class QuestionAnswerBody(ChatBody):
+    """An answer to a persona's question: the values of its fields, or text, or a decline."""
+
+    question: int = Field(ge=1)
+    action: Literal["accept", "decline"] = "accept"
+    values: dict[str, Any] | None = None
+    text: str | None = None

@@ -17,6 +17,7 @@ from traitlets import Bool, Dict, Float, Int, List, Unicode
 
 from .chat_saving import save_snapshots
 from .handlers import (
+    AnswersHandler,
     AvatarHandler,
     CredentialHandler,
     CredentialsHandler,
@@ -145,6 +146,7 @@ class PersonasExtension(ExtensionApp):
                 (r"/api/ai-personas/personas", PersonasHandler),
                 (r"/api/ai-personas/permissions", PermissionsHandler),
                 (r"/api/ai-personas/stop", StopHandler),
+                (r"/api/ai-personas/answers", AnswersHandler),
                 (r"/api/ai-personas/trust", TrustHandler),
                 (r"/api/ai-personas/credentials", CredentialsHandler),
                 (r"/api/ai-personas/credentials/([A-Za-z0-9_]+)", CredentialHandler),

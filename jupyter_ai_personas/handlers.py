@@ -4,6 +4,7 @@ GET  {base}api/ai-personas/avatars/<persona id>      a persona's avatar
 GET  {base}api/ai-personas/personas?chat=<path>      the personas of a chat and their state
 POST {base}api/ai-personas/permissions               answer a permission request
 POST {base}api/ai-personas/stop                      stop replies in a chat
+POST {base}api/ai-personas/answers                   answer a persona's question
 POST {base}api/ai-personas/trust                     trust a persona file's content
 GET  {base}api/ai-personas/credentials               agents' credential variables (never values)
 PUT|DELETE {base}api/ai-personas/credentials/<NAME>  set or remove one
@@ -85,6 +86,24 @@ class PermissionsHandler(PersonasAPIHandler):
         except PermissionAnswerError as exc:
             raise web.HTTPError(409, str(exc)) from exc
         self.finish(json.dumps({"request": body.request, "answer": answer.model_dump(exclude_none=True)}))
+
+
+class AnswersHandler(PersonasAPIHandler):
+    @web.authenticated
+    async def post(self) -> None:
+        from .api_models import QuestionAnswerBody
+        from .questions import QuestionAnswerError
+
+        body = self.parse(QuestionAnswerBody)
+        session = self.chat_session(body.chat, body.chat_id)
+        _, name = self.person()
+        try:
+            session.questions.answer(
+                body.question, by=name, text=body.text, values=body.values, action=body.action
+            )
+        except QuestionAnswerError as exc:
+            raise web.HTTPError(409, str(exc)) from exc
+        self.finish(json.dumps({"question": body.question, "action": body.action}))
 
 
 class StopHandler(PersonasAPIHandler):

@@ -11,6 +11,7 @@ from .chat import ChatWriter
 from .definitions import MergedPersonas, PersonaDefinition
 from .permissions import PermissionBroker
 from .persona import BasePersona, PersonaContext
+from .questions import QuestionBroker
 from .runtime import Runtime
 from .turns import TurnEndCallback, TurnRunner
 
@@ -38,12 +39,14 @@ class PersonaManager:
         chat_path: str,
         *,
         permissions: PermissionBroker | None = None,
+        questions: QuestionBroker | None = None,
         on_turn_end: TurnEndCallback | None = None,
     ):
         self.runtime = runtime
         self.writer = writer
         self.chat_path = chat_path
         self.permissions = permissions
+        self.questions = questions
         self._on_turn_end = on_turn_end
         self.log = runtime.log.getChild("personas")
         self.entries: dict[str, PersonaEntry] = {}
@@ -114,6 +117,7 @@ class PersonaManager:
             log=self.log.getChild(definition.mention_name),
             chat_path=self.chat_path,
             permissions=self.permissions,
+            questions=self.questions,
         )
         try:
             entry.persona = definition.persona_class(context)

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from .chat import ChatWriter, MessageStream
 from .definitions import PersonaDefinition
 from .permissions import MessageView, PermissionBroker, PermissionOption
+from .questions import QuestionBroker
 from .specs import PersonaSpec
 
 if TYPE_CHECKING:
@@ -60,6 +61,7 @@ class PersonaContext:
     log: logging.Logger
     chat_path: str = ""
     permissions: PermissionBroker | None = None
+    questions: QuestionBroker | None = None
 
 
 class BasePersona:

@@ -78,6 +78,8 @@ class TurnRunner:
             await asyncio.wait_for(self.persona.on_stop(), timeout=5)
         if self.persona.context.permissions is not None:
             self.persona.context.permissions.cancel(self.persona.id)
+        if self.persona.context.questions is not None:
+            self.persona.context.questions.cancel(self.persona.id)
         task.cancel()
         return True
 

@@ -122,3 +122,14 @@ export async function setCredential(name: string, value: string | null): Promise
   const path = `credentials/${encodeURIComponent(name)}`;
   await request(path, value === null ? { method: 'DELETE' } : { method: 'PUT', body: JSON.stringify({ value }) });
 }
+
+export async function answerQuestion(
+  chat: IChatRef,
+  question: number,
+  answer: { values?: Record<string, unknown>; text?: string; action?: 'accept' | 'decline' }
+): Promise<void> {
+  await request('answers', {
+    method: 'POST',
+    body: JSON.stringify({ ...chatFields(chat), question, ...answer })
+  });
+}

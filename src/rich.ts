@@ -7,6 +7,7 @@ import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
 
 import { answerPermission } from './api';
+import { renderQuestion } from './question';
 import { IPermissionState, IPlanEntry, IRichMessage, IToolCall, IToolContent, RICH_MIME } from './types';
 
 const STATUS_ICONS: Record<string, string> = {
@@ -207,6 +208,8 @@ export class RichMessageRenderer extends Widget implements IRenderMime.IRenderer
       this.node.appendChild(call);
     } else if (data.kind === 'plan') {
       this.node.appendChild(renderPlan(data.entries ?? []));
+    } else if (data.kind === 'question' && data.question) {
+      this.node.appendChild(renderQuestion(data.question, data.chat_id));
     } else if (data.kind === 'permission' && data.permission) {
       this.node.appendChild(element('div', 'jp-AIPersonas-description', data.description ?? ''));
       this.node.appendChild(renderPermission(data.permission, data.chat_id));

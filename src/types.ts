@@ -50,8 +50,35 @@ export interface IPlanEntry {
   priority?: string;
 }
 
+export interface IQuestionChoice {
+  value: string;
+  title: string;
+  description?: string;
+}
+
+export interface IQuestionField {
+  name: string;
+  title: string;
+  kind: 'choice' | 'text' | 'boolean' | 'number';
+  description?: string;
+  choices: IQuestionChoice[];
+  required?: boolean;
+}
+
+/** A persona's question to the chat (ACP elicitation). */
+export interface IQuestionState {
+  question: number;
+  persona: string;
+  message: string;
+  fields: IQuestionField[];
+  url?: string | null;
+  status: 'pending' | 'answered' | 'cancelled';
+  answer?: { action?: string; values?: Record<string, unknown>; by?: string; line?: string };
+}
+
 export interface IRichMessage {
-  kind: 'tool_call' | 'plan' | 'permission' | string;
+  kind: 'tool_call' | 'plan' | 'permission' | 'question' | string;
+  question?: IQuestionState;
   persona: string;
   chat_id?: string;
   tool_call?: IToolCall;

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from acp import RequestError
 from acp.schema import (
+    CancelElicitationResponse,
     CreateTerminalResponse,
     DeniedOutcome,
     EnvVariable,
@@ -61,6 +62,8 @@ class SessionBinding(Protocol):
     async def release_terminal(self, terminal_id: str) -> ReleaseTerminalResponse: ...
 
     def on_process_exit(self) -> None: ...
+
+    async def elicit(self, message: str, mode: Any) -> Any: ...
 
 
 class AcpClient:
@@ -134,6 +137,17 @@ class AcpClient:
 
     async def kill_terminal(self, session_id: str, terminal_id: str, **kwargs: Any) -> KillTerminalResponse:
         return await self._binding(session_id).kill_terminal(terminal_id)
+
+    async def create_elicitation(self, message: str, mode: Any, **kwargs: Any) -> Any:
+        """A question for the people in the chat (a form, or a link to open)."""
+        session_id = getattr(mode, "session_id", None)
+        binding = self.bindings.get(session_id) if session_id else None
+        if binding is None:
+            return CancelElicitationResponse(action="cancel")
+        return await binding.elicit(message, mode)
+
+    async def complete_elicitation(self, elicitation_id: str, **kwargs: Any) -> None:
+        return None
 
     async def ext_method(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         raise RequestError.method_not_found(method)

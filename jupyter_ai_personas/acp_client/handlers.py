@@ -15,8 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from acp import RequestError
 from acp.schema import (
+    AcceptElicitationResponse,
     AllowedOutcome,
+    CancelElicitationResponse,
     CreateTerminalResponse,
+    DeclineElicitationResponse,
     DeniedOutcome,
     FileEditToolCallContent,
     KillTerminalResponse,
@@ -34,6 +37,7 @@ from acp.schema import (
 from ..paths import PathRefused, PathRules
 from ..permissions import PermissionAnswer, PermissionOption
 from ..process_reaper import ProcessReaper
+from ..questions import fields_from_schema
 from .consent import Decision, TurnGrants, always_key, command_text, decide, describe_key, offered_to_person
 from .files import FileAccess, refused
 from .markdown import ToolCallView
@@ -220,6 +224,28 @@ class SessionRequests:
             return self.rules.accessible(path, self.cwd)
         except PathRefused as exc:
             raise refused(path, str(exc)) from None
+
+    # -- questions (ACP elicitation) ----------------------------------------------------
+    async def elicit(self, message: str, mode: Any) -> Any:
+        """Ask the chat's people what the agent wants to know; their answer goes back as it is."""
+        questions = self.persona.context.questions
+        if questions is None:
+            return CancelElicitationResponse(action="cancel")
+        schema = getattr(mode, "requested_schema", None)
+        self.last_activity = time.monotonic()
+        answer = await questions.ask(
+            persona_id=self.persona.id,
+            persona_name=self.persona.name,
+            message=message,
+            fields=fields_from_schema(schema) if schema is not None else [],
+            url=getattr(mode, "url", None),
+        )
+        self.last_activity = time.monotonic()
+        if answer.action == "accept":
+            return AcceptElicitationResponse(action="accept", content=answer.values or None)
+        if answer.action == "decline":
+            return DeclineElicitationResponse(action="decline")
+        return CancelElicitationResponse(action="cancel")
 
     # -- files -------------------------------------------------------------------------
     async def read_text_file(self, path: str, line: int | None, limit: int | None) -> ReadTextFileResponse:

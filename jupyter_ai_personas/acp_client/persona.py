@@ -325,8 +325,10 @@ class BaseAcpPersona(BasePersona):
         self.chat.update_state(sessions=sessions)
 
     def waiting_for_permission(self) -> bool:
-        broker = self.context.permissions
-        return bool(broker and broker.waiting(self.id))
+        """A person has to answer something (a permission request or a question) first."""
+        broker, questions = self.context.permissions, self.context.questions
+        asked = questions is not None and any(q.persona_id == self.id for q in questions.pending.values())
+        return bool(broker and broker.waiting(self.id)) or asked
 
     def note_once(self, text: str) -> None:
         if text not in self._notes:

@@ -15,7 +15,11 @@ from typing import Any
 
 import acp
 from acp.schema import (
+    AuthCapabilities,
     ClientCapabilities,
+    ElicitationCapabilities,
+    ElicitationFormCapabilities,
+    ElicitationUrlCapabilities,
     FileSystemCapabilities,
     Implementation,
     InitializeResponse,
@@ -113,7 +117,10 @@ class AgentProcess:
         assert self.process.stdin and self.process.stdout and self.process.stderr
         self._tasks.append(asyncio.create_task(self._drain_stderr(self.process.stderr)))
         self._tasks.append(asyncio.create_task(self._watch_exit()))
-        self.connection = acp.connect_to_agent(self.client, self.process.stdin, self.process.stdout)
+        # elicitation is still marked unstable in the SDK (0.12): it is what today's agents use
+        self.connection = acp.connect_to_agent(
+            self.client, self.process.stdin, self.process.stdout, use_unstable_protocol=True
+        )
         try:
             self.init = await asyncio.wait_for(self._initialize(), self.start_timeout)
         except (TimeoutError, Exception) as exc:
@@ -131,7 +138,14 @@ class AgentProcess:
         init = await self.connection.initialize(
             protocol_version=acp.PROTOCOL_VERSION,
             client_capabilities=ClientCapabilities(
-                fs=FileSystemCapabilities(read_text_file=True, write_text_file=True), terminal=True
+                fs=FileSystemCapabilities(read_text_file=True, write_text_file=True),
+                terminal=True,
+                # questions for the chat's people (Claude's AskUserQuestion, sign-in links)
+                elicitation=ElicitationCapabilities(
+                    form=ElicitationFormCapabilities(), url=ElicitationUrlCapabilities()
+                ),
+                # sign-in commands the person runs in a JupyterLab terminal
+                auth=AuthCapabilities(terminal=True),
             ),
             client_info=Implementation(
                 name="jupyter-ai-personas", title="Jupyter AI Personas", version=__version__

@@ -202,6 +202,25 @@ def trust_command(trust_file: TrustFile) -> SlashCommand:
     )
 
 
+async def answer_command(ctx: CommandContext) -> str | None:
+    """`/answer [N] <text>`: answer a persona's question (an option's number or title, free text,
+    or `decline`)."""
+    from ..questions import QuestionAnswerError
+
+    words = ctx.args.split(maxsplit=1)
+    number: int | None = None
+    text = ctx.args
+    if words and words[0].lstrip("#").isdigit() and len(words) == 2:
+        number, text = int(words[0].lstrip("#")), words[1]
+    user = ctx.session.ychat.get_users().get(ctx.sender)
+    by = (user.display_name or user.name) if user else ctx.sender
+    try:
+        ctx.session.questions.answer(number, by=by, text=text)
+    except QuestionAnswerError as exc:
+        return str(exc)
+    return None  # the question's message now shows the answer
+
+
 def register_builtin_commands(
     registry: CommandRegistry, refresh_all: Callable[[], Awaitable[None]], trust_file: TrustFile
 ) -> None:
@@ -226,6 +245,11 @@ def register_builtin_commands(
         )
     )
     registry.register(permission_command("reject", "refuse what a persona asked to do"))
+    registry.register(
+        SlashCommand(
+            "answer", "answer a persona's question", answer_command, usage="[question number] <answer>"
+        )
+    )
     registry.register(
         SlashCommand(
             "permissions",

@@ -19,6 +19,7 @@ from ..chat_saving import ChatSaver
 from ..manager import PersonaEntry, PersonaManager
 from ..permissions import PermissionBroker
 from ..persona import BasePersona, Turn
+from ..questions import QuestionBroker
 from ..runtime import SYSTEM_USER_ID, Runtime
 from .commands import CommandContext, CommandRegistry, parse_command
 from .mentions import mentioned
@@ -57,8 +58,14 @@ class ChatSession:
             saver=self.saver,
         )
         self.permissions = PermissionBroker(self.writer, timeout=settings.permission_timeout)
+        self.questions = QuestionBroker(self.writer, timeout=settings.permission_timeout)
         self.manager = PersonaManager(
-            runtime, self.writer, path, permissions=self.permissions, on_turn_end=self._on_turn_end
+            runtime,
+            self.writer,
+            path,
+            permissions=self.permissions,
+            questions=self.questions,
+            on_turn_end=self._on_turn_end,
         )
         self._seen = seen
         self._sticky: dict[str, str] = {}
@@ -110,6 +117,7 @@ class ChatSession:
         for task in list(self._tasks):
             task.cancel()
         self.permissions.close()
+        self.questions.cancel()
         await self.manager.close()
 
     def spawn(self, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:

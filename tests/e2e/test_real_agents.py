@@ -363,3 +363,34 @@ async def test_without_a_key_claude_says_how_to_fix_it_and_a_key_from_settings_w
         fake_model.queue("anthropic", Turn(text="Signed in and answering."))
         chat.send("@Claude hello again")
         await chat.wait_for_text("Claude", "Signed in and answering.", timeout=60)
+
+
+async def test_claude_asks_the_chat_a_question_and_gets_the_answer(
+    agents_server, fake_model, generation, chat_path
+):
+    if generation == "legacy":
+        pytest.skip("claude-agent-acp 0.23 never offers AskUserQuestion")
+    ask = {
+        "questions": [
+            {
+                "question": "Which plot style?",
+                "header": "Style",
+                "multiSelect": False,
+                "options": [
+                    {"label": "Scatter", "description": "points"},
+                    {"label": "Line", "description": "lines"},
+                ],
+            }
+        ]
+    }
+    fake_model.queue(
+        "anthropic", Turn(tool="AskUserQuestion", tool_input=ask), Turn(text="A line plot it is.")
+    )
+    async with ChatClient(agents_server, chat_path) as chat:
+        chat.send("@Claude plot the residuals")
+        asked = await chat.wait_for_text("Claude", "asks (question #", timeout=60)
+        assert "Which plot style?" in asked and "**Scatter** — points" in asked and "**Line** — lines" in asked
+        chat.send("/answer Line")
+        await chat.wait_for_text("Claude", "A line plot it is.", timeout=60)
+    answered = json.dumps(fake_model.model_requests("anthropic")[-1]["body"])
+    assert "Which plot style?" in answered and "Line" in answered  # the model got the person's answer

@@ -24,6 +24,7 @@ from acp import (
 from acp.schema import PermissionOption, ToolCallLocation, UsageUpdate
 
 from .bench import bench_chunks
+from .script_more import MoreVerbs
 
 if TYPE_CHECKING:
     from .scripted import Session
@@ -40,7 +41,7 @@ class Reply:
         await self.conn.session_update(self.session.id, update_agent_message_text(text))
 
 
-class Script:
+class Script(MoreVerbs):
     def __init__(self, conn: Any, session: Session, reply: Reply):
         self.conn, self.session, self.reply = conn, session, reply
 
@@ -309,66 +310,6 @@ class Script:
 
     async def do_prompt(self, rest: str, text: str) -> None:
         await self.reply.say("PROMPT<<" + text + ">>")
-
-    def jupyter_tools(self) -> tuple[str, str]:
-        """(endpoint URL, bearer token) of the Jupyter server's notebook tools, as given."""
-        for server in self.session.servers:
-            if server.name != "jupyter":
-                continue
-            if getattr(server, "url", None):
-                token = next(h.value for h in server.headers if h.name == "Authorization").split(" ", 1)[1]
-                return server.url, token
-            token = next(e.value for e in server.env if e.name == "JUPYTER_AI_PERSONAS_MCP_TOKEN")
-            return server.args[-1], token
-        raise LookupError("no jupyter MCP server in this session")
-
-    async def do_mcptoken(self, rest: str, text: str) -> None:
-        url, token = self.jupyter_tools()
-        await self.reply.say(f"mcp_url={url} mcp_token={token}")
-
-    async def do_mcp(self, rest: str, text: str) -> str:
-        """mcp TOOL {json arguments}: ask permission, then call a notebook tool over HTTP."""
-        import urllib.error
-        import urllib.request
-
-        tool, _, raw = rest.partition(" ")
-        arguments = json.loads(raw or "{}")
-        tool_id = f"mcp-{uuid.uuid4().hex[:6]}"
-        answer = await self._ask(tool_id, f"jupyter/{tool}", "other", raw_input={"tool": tool, **arguments})
-        if answer != "allowed":
-            await self.update(update_tool_call(tool_id, status="failed"))
-            await self.reply.say(f"I was not allowed to call {tool}.")
-            return "cancelled" if answer == "cancelled" else "end_turn"
-        url, token = self.jupyter_tools()
-        body = json.dumps(
-            {
-                "jsonrpc": "2.0",
-                "id": 1,
-                "method": "tools/call",
-                "params": {"name": tool, "arguments": arguments},
-            }
-        ).encode()
-        request = urllib.request.Request(
-            url,
-            data=body,
-            method="POST",
-            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
-        )
-
-        def call() -> dict[str, Any]:
-            with urllib.request.urlopen(request, timeout=600) as response:
-                return json.loads(response.read())
-
-        try:
-            result = (await asyncio.get_running_loop().run_in_executor(None, call))["result"]
-        except urllib.error.HTTPError as exc:
-            await self.update(update_tool_call(tool_id, status="failed"))
-            await self.reply.say(f"{tool} refused: HTTP {exc.code}")
-            return "end_turn"
-        text_out = "\n".join(c.get("text", "") for c in result["content"] if c["type"] == "text")
-        await self.update(update_tool_call(tool_id, status="failed" if result["isError"] else "completed"))
-        await self.reply.say(f"{tool}: {text_out}")
-        return "end_turn"
 
     async def do_count(self, rest: str, text: str) -> None:
         await self.reply.say(f"count={len(self.session.prompts)}")

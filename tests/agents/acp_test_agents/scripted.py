@@ -21,6 +21,8 @@
     pid                       answers with its process id
     meta                      answers with what the session was opened with
     prompt                    answers with the whole prompt text it received
+    ask [MESSAGE]             asks the chat a question with options (elicitation), says the answer
+    asklink [URL]             asks the person to open a link (URL elicitation)
     count                     answers with the number of prompts this session has seen
     anything else             "You said: ..."
 
