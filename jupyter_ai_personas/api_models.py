@@ -43,3 +43,10 @@ class QuestionAnswerBody(ChatBody):
     action: Literal["accept", "decline"] = "accept"
     values: dict[str, Any] | None = None
     text: str | None = None
+
+
+class SignInBody(BaseModel):
+    """Start an agent's own sign-in (one of the methods it offers) in a JupyterLab terminal."""
+
+    persona: str = Field(min_length=1)
+    method: str = Field(min_length=1)

@@ -23,6 +23,7 @@ from .handlers import (
     CredentialsHandler,
     PermissionsHandler,
     PersonasHandler,
+    SignInHandler,
     StopHandler,
     TrustHandler,
 )
@@ -149,6 +150,7 @@ class PersonasExtension(ExtensionApp):
                 (r"/api/ai-personas/answers", AnswersHandler),
                 (r"/api/ai-personas/trust", TrustHandler),
                 (r"/api/ai-personas/credentials", CredentialsHandler),
+                (r"/api/ai-personas/sign-in", SignInHandler),
                 (r"/api/ai-personas/credentials/([A-Za-z0-9_]+)", CredentialHandler),
             ]
         )

@@ -172,6 +172,51 @@ class CredentialHandler(PersonasAPIHandler):
         self.finish(json.dumps({"name": name, "set": False}))
 
 
+class SignInHandler(PersonasAPIHandler):
+    """An agent's own sign-ins (GET), and one started in a JupyterLab terminal (POST)."""
+
+    async def _launch(self, persona: str) -> Any:
+        assert self.runtime.catalog is not None
+        merged = await self.runtime.catalog.personas_for(self.runtime.root_dir)
+        definition = merged.active.get(persona.replace(" ", "-").lower().lstrip("@"))
+        launch_for = getattr(definition.persona_class, "launch_for", None) if definition else None
+        if definition is None or launch_for is None:
+            raise web.HTTPError(404, f"no agent persona {persona}")
+        try:
+            return launch_for(definition, self.runtime)
+        except ValueError as exc:
+            raise web.HTTPError(409, str(exc)) from exc
+
+    @web.authenticated
+    async def get(self) -> None:
+        from .agent_sign_in import SignInError, offered_methods
+
+        launch = await self._launch(self.get_query_argument("persona", ""))
+        try:
+            methods = await offered_methods(self.runtime, launch)
+        except SignInError as exc:
+            raise web.HTTPError(409, str(exc)) from exc
+        described = [m.model_dump(include={"id", "name", "description"}) for m in methods]
+        self.finish(json.dumps({"methods": described}))
+
+    @web.authenticated
+    async def post(self) -> None:
+        from .agent_sign_in import SignInError, offered_methods, open_terminal, sign_in_command
+        from .api_models import SignInBody
+
+        body = self.parse(SignInBody)
+        launch = await self._launch(body.persona)
+        try:
+            methods = await offered_methods(self.runtime, launch)
+            method = next((m for m in methods if m.id == body.method), None)
+            if method is None:
+                raise SignInError(f"the agent offers no sign-in {body.method!r}")
+            terminal = open_terminal(self.runtime.serverapp, sign_in_command(launch, method))
+        except SignInError as exc:
+            raise web.HTTPError(409, str(exc)) from exc
+        self.finish(json.dumps({"terminal": terminal}))
+
+
 class PersonasHandler(PersonasAPIHandler):
     @web.authenticated
     async def get(self) -> None:

@@ -133,3 +133,24 @@ export async function answerQuestion(
     body: JSON.stringify({ ...chatFields(chat), question, ...answer })
   });
 }
+
+export interface ISignInMethod {
+  id: string;
+  name: string;
+  description: string;
+}
+
+/** The sign-ins an agent offers to run in a terminal (its program starts if needed). */
+export async function signInMethods(persona: string): Promise<ISignInMethod[]> {
+  const query = new URLSearchParams({ persona }).toString();
+  return (await request<{ methods: ISignInMethod[] }>(`sign-in?${query}`)).methods;
+}
+
+/** Start one in a JupyterLab terminal; returns the terminal's name. */
+export async function startSignIn(persona: string, method: string): Promise<string> {
+  const data = await request<{ terminal: string }>('sign-in', {
+    method: 'POST',
+    body: JSON.stringify({ persona, method })
+  });
+  return data.terminal;
+}

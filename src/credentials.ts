@@ -6,7 +6,10 @@
 import { MainAreaWidget } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
-import { IAgentCredentials, listCredentials, setCredential } from './api';
+import { IAgentCredentials, listCredentials, setCredential, signInMethods, startSignIn } from './api';
+
+/** Opens a JupyterLab terminal by name. */
+export type OpenTerminal = (name: string) => Promise<void>;
 
 function element<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -25,7 +28,7 @@ export class CredentialsPanel extends Widget {
   private _list = element('div', 'jp-AIPersonas-credentialList');
   private _status = element('div', 'jp-AIPersonas-credentialStatus');
 
-  constructor() {
+  constructor(private _openTerminal: OpenTerminal) {
     super();
     this.addClass('jp-AIPersonas-credentials');
     this.node.appendChild(element('h2', '', 'AI Personas: agent keys'));
@@ -102,7 +105,49 @@ export class CredentialsPanel extends Widget {
       }
       box.appendChild(row);
     }
+    if (!agent.unavailable) {
+      const signIn = element('div', 'jp-AIPersonas-signIn');
+      const button = element('button', 'jp-mod-styled', 'Sign in with the agent\u2019s own login…');
+      button.addEventListener('click', () => void this._showSignIns(agent.personas[0], signIn, button));
+      signIn.appendChild(button);
+      box.appendChild(signIn);
+    }
     return box;
+  }
+
+  private async _showSignIns(persona: string, target: HTMLElement, button: HTMLButtonElement): Promise<void> {
+    button.disabled = true;
+    this._status.textContent = `Asking @${persona} how it signs in…`;
+    let methods;
+    try {
+      methods = await signInMethods(persona);
+    } catch (error) {
+      this._status.textContent = `${error}`;
+      button.disabled = false;
+      return;
+    }
+    button.remove();
+    if (!methods.length) {
+      target.appendChild(element('span', 'jp-AIPersonas-hint', 'This agent offers no sign-in of its own here: give it a key above.'));
+      this._status.textContent = '';
+      return;
+    }
+    this._status.textContent = 'Pick a sign-in: it opens in a terminal, where you finish it.';
+    for (const method of methods) {
+      const choice = element('button', 'jp-mod-styled jp-mod-accept', method.name);
+      choice.title = method.description;
+      choice.addEventListener('click', async () => {
+        try {
+          const terminal = await startSignIn(persona, method.id);
+          await this._openTerminal(terminal);
+          this._status.textContent = `Finish the sign-in in the terminal; then your next message to @${persona} uses it.`;
+        } catch (error) {
+          this._status.textContent = `The sign-in did not start: ${error}`;
+        }
+      });
+      target.appendChild(choice);
+      target.appendChild(element('span', 'jp-AIPersonas-hint', ` ${method.description} `));
+    }
   }
 
   private async _save(name: string, value: string | null, input: HTMLInputElement): Promise<void> {
@@ -122,8 +167,8 @@ export class CredentialsPanel extends Widget {
   }
 }
 
-export function credentialsWidget(): MainAreaWidget<CredentialsPanel> {
-  const widget = new MainAreaWidget({ content: new CredentialsPanel() });
+export function credentialsWidget(openTerminal: OpenTerminal): MainAreaWidget<CredentialsPanel> {
+  const widget = new MainAreaWidget({ content: new CredentialsPanel(openTerminal) });
   widget.id = 'jupyter-ai-personas-credentials';
   widget.title.label = 'AI Personas';
   widget.title.closable = true;

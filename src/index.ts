@@ -67,7 +67,9 @@ const credentials: JupyterFrontEndPlugin<void> = {
       caption: 'Give AI agents their keys',
       execute: () => {
         if (!widget || widget.isDisposed) {
-          widget = credentialsWidget();
+          widget = credentialsWidget(async name => {
+            await app.commands.execute('terminal:open', { name });
+          });
         }
         if (!widget.isAttached) {
           app.shell.add(widget, 'main');

@@ -68,6 +68,17 @@ async def test_no_key_says_how_to_fix_it_and_a_key_from_settings_works_without_a
     await expect(box.locator(".jp-AIPersonas-credentialState")).to_contain_text("ready")
     assert "sk-test-entered-in-settings" not in await page.content()  # never shown back
     await shot(page, "settings-keys")
+    # or the agent's own login (a Claude subscription), finished in a JupyterLab terminal
+    await box.get_by_role("button", name="Sign in with the agent’s own login…").click()
+    console = box.get_by_role("button", name="Anthropic Console")
+    await expect(console).to_be_visible(timeout=60_000)
+    await expect(box.get_by_role("button", name="Claude Subscription")).to_be_visible()
+    await console.click()
+    await expect(page.locator(".lm-TabBar-tab.jp-mod-current", has_text="Terminal")).to_be_visible(
+        timeout=30_000
+    )
+    await expect(page.locator(".jp-Terminal").first).to_be_visible()
+    await shot(page, "sign-in-terminal")
 
     await page.locator(".lm-TabBar-tabLabel", has_text="welcome.chat").click()
     fake_model.queue("anthropic", Turn(text="analysis.ipynb loads penguins.csv and plots bill length."))

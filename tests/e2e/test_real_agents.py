@@ -389,8 +389,51 @@ async def test_claude_asks_the_chat_a_question_and_gets_the_answer(
     async with ChatClient(agents_server, chat_path) as chat:
         chat.send("@Claude plot the residuals")
         asked = await chat.wait_for_text("Claude", "asks (question #", timeout=60)
-        assert "Which plot style?" in asked and "**Scatter** — points" in asked and "**Line** — lines" in asked
+        assert (
+            "Which plot style?" in asked and "**Scatter** — points" in asked and "**Line** — lines" in asked
+        )
         chat.send("/answer Line")
         await chat.wait_for_text("Claude", "A line plot it is.", timeout=60)
     answered = json.dumps(fake_model.model_requests("anthropic")[-1]["body"])
     assert "Which plot style?" in answered and "Line" in answered  # the model got the person's answer
+
+
+async def test_claude_signs_in_with_its_own_login_in_a_jupyterlab_terminal(agents_server, generation):
+    if generation == "legacy":
+        pytest.skip("claude-agent-acp 0.23 offers no terminal sign-in")
+    async with agents_server.client() as http:
+        offered = await http.get("api/ai-personas/sign-in", params={"persona": "Claude"}, timeout=90)
+        assert offered.status_code == 200, offered.text
+        methods = {m["id"]: m for m in offered.json()["methods"]}
+        assert "console-login" in methods and "claude-ai-login" in methods
+        started = await http.post(
+            "api/ai-personas/sign-in", json={"persona": "Claude", "method": "console-login"}
+        )
+        assert started.status_code == 200, started.text
+        terminal = started.json()["terminal"]
+        names = [t["name"] for t in (await http.get("api/terminals")).json()]
+        assert terminal in names  # a JupyterLab terminal the person opens
+        for _ in range(100):
+            login = [pid for pid in _processes_with("auth login --console")]
+            if login:
+                break
+            await asyncio.sleep(0.1)
+        assert login, "the agent's own login did not start in the terminal"
+        environ = Path(f"/proc/{login[0]}/environ").read_bytes().split(b"\0")
+        assert not any(v.startswith(b"ANTHROPIC_API_KEY=") for v in environ)  # no key on that line
+        await http.delete(f"api/terminals/{terminal}")
+        unknown = await http.post("api/ai-personas/sign-in", json={"persona": "Claude", "method": "nope"})
+        assert unknown.status_code == 409
+
+
+def _processes_with(text: str) -> list[int]:
+    """Programs whose command line has `text` (not the shell that started them)."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            if text in b" ".join(argv).decode() and Path(argv[0].decode()).name not in ("sh", "env"):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
