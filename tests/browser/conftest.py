@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -48,10 +49,25 @@ async def browser() -> AsyncIterator[Browser]:
 
 @pytest_asyncio.fixture(scope="module")
 async def lab_server(start_server, fake_model, tmp_path_factory) -> JupyterServer:  # noqa: F811
-    home = tmp_path_factory.mktemp("browser-home")
+    """JupyterLab on a copy of `make lab`'s demo workspace, with today's agents (the screenshots
+    in docs/ show what a person sees, not the tests' own personas)."""
+    base = tmp_path_factory.mktemp("browser")
+    root, trust = demo_workspace(base)
     return await start_server(
-        env=agents_env(home, fake_model), args=["--PersonasExtension.permission_timeout=300"]
+        root=root,
+        env=agents_env(base / "home", fake_model, extra_paths=[]),
+        args=["--PersonasExtension.permission_timeout=300", trust],
     )
+
+
+def demo_workspace(base: Path) -> tuple[Path, str]:
+    """A copy of demo/ (what `make lab` serves) and the option that trusts its echo.py, as make does."""
+    root = base / "workspace"
+    shutil.copytree(REPO / "demo", root)
+    echo = REPO / "demo" / ".jupyter" / "personas" / "echo.py"
+    digest = hashlib.sha256(echo.read_bytes()).hexdigest()
+    trusted = root / ".jupyter" / "personas" / "echo.py"
+    return root, f"--PersonasExtension.trusted_persona_files={trusted}={digest}"
 
 
 async def open_chat(browser: Browser, server: JupyterServer, path: str) -> Page:

@@ -6,18 +6,14 @@ makes @Claude answer, without a server restart. The screenshots here are the REA
 
 from __future__ import annotations
 
-import hashlib
-import shutil
-
 import pytest
 import pytest_asyncio
 from playwright.async_api import expect
 
-from tests.browser.conftest import open_chat, shot
+from tests.browser.conftest import demo_workspace, open_chat, shot
 from tests.browser.test_chat_ui import message, send
 from tests.e2e.conftest import agents_env
 from tests.e2e.fake_model import Turn
-from tests.support.server import REPO
 
 pytestmark = pytest.mark.asyncio
 
@@ -26,15 +22,10 @@ pytestmark = pytest.mark.asyncio
 async def demo_server(start_server, fake_model, tmp_path_factory):
     """`make lab`'s server: the demo workspace, its trusted echo.py, no test personas, no key."""
     base = tmp_path_factory.mktemp("first-run")
-    root = base / "workspace"
-    shutil.copytree(REPO / "demo", root)
-    echo = root / ".jupyter" / "personas" / "echo.py"
-    digest = hashlib.sha256((REPO / "demo" / ".jupyter" / "personas" / "echo.py").read_bytes()).hexdigest()
+    root, trust = demo_workspace(base)
     env = agents_env(base / "home", fake_model, "today", extra_paths=[])
     del env["ANTHROPIC_API_KEY"]
-    return await start_server(
-        root=root, env=env, args=[f"--PersonasExtension.trusted_persona_files={echo}={digest}"]
-    )
+    return await start_server(root=root, env=env, args=[trust])
 
 
 async def test_no_key_says_how_to_fix_it_and_a_key_from_settings_works_without_a_restart(
