@@ -132,6 +132,20 @@ class ChatWriter:
         self._touched()
         return True
 
+    def settle_client_times(self, message_ids: list[str] | None = None) -> None:
+        """Mark people's messages as timed by the server, as jupyterlab-chat does for the messages
+        it sees. It skips those posted while a freshly loaded room is "dirty"; left marked, they
+        are moved when the room is next loaded from disk, and jupyterlab-chat 0.25 loses a
+        message it moves (see `upstream`)."""
+        ymessages = self.ychat.ymessages
+        with self.ychat.ydoc.transaction():
+            for index in range(len(ymessages)):
+                ymessage = ymessages[index]
+                if not isinstance(ymessage, Map) or not ymessage.get("raw_time"):
+                    continue
+                if message_ids is None or ymessage.get("id") in message_ids:
+                    ymessage["raw_time"] = False
+
     def rich(self, body: str, structured: dict[str, Any]) -> dict[str, Any]:
         """The fields of a rich message: markdown body, structured metadata and mime model."""
         data = {**structured, "chat_id": self.ychat.get_metadata().get("id")}

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from typing import Any
 
-from .upstream import document_room, save_room_content, save_room_soon
+from .upstream import document_room, save_room_content, save_room_soon, snapshot_content
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class ChatSaver:
         if room is None:
             return None
         try:
-            return room, self.ychat.get()
+            return room, snapshot_content(self.ychat.get())
         except Exception:
             log.warning("could not read the chat %s to save it", getattr(room, "room_id", "?"), exc_info=True)
             return None

@@ -3,6 +3,13 @@
 jupyter_server 2.x: `ServerApp._signal_stop(sig, frame)` is what SIGTERM calls (and what
 JupyterHub makes SIGINT call when the server has a terminal).
 
+jupyterlab-chat 0.25 (YChat): a message a client posts with `raw_time` is given the server's
+time and moved to its place (`_set_timestamp`: `pop` then `insert` of the popped value, which
+pycrdt 0.14 returns as a plain dict: the message does not survive as a map). It is skipped
+while a freshly loaded room is "dirty", so such messages stay marked on disk and are moved,
+and lost, when the room next loads from the file. `ChatWriter.settle_client_times` clears the
+mark; the shutdown snapshot clears it too (`snapshot_content`).
+
 anyio 4.x: a worker thread (`to_thread.run_sync`, used by the contents manager and the chat
 store) stops when the task that started it ends; when the server stops its loop while such a
 task is still pending, the thread waits forever and the process never exits (`threading`
@@ -18,6 +25,7 @@ ourselves through the room's own file loader (`DocumentRoom._file`, `_save_to_di
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Any
 
@@ -67,6 +75,20 @@ def save_room_soon(room: Any) -> asyncio.Task[Any] | None:
     """Ask a room to save now (what JupyterLab's "Save" does), replacing its pending delayed save."""
     save = getattr(room, "_save_to_disc", None)
     return save() if callable(save) else None
+
+
+def snapshot_content(content: Any) -> Any:
+    """A chat's saved JSON with no message left marked `raw_time` (see the module's note)."""
+    if not isinstance(content, str):
+        return content
+    try:
+        data = json.loads(content)
+    except ValueError:
+        return content
+    marked = [m for m in (data.get("messages", []) if isinstance(data, dict) else []) if m.get("raw_time")]
+    for message in marked:
+        message["raw_time"] = False
+    return json.dumps(data, indent=2) if marked else content  # YChat.get()'s own format
 
 
 async def save_room_content(room: Any, content: Any) -> bool:

@@ -91,6 +91,7 @@ class ChatSession:
             if message_id not in on_disk:
                 fresh.append(message_from(data))
         self._subscription = self.ychat.ymessages.observe(self._on_messages_event)
+        self.writer.settle_client_times()
         for message in fresh:
             self.spawn(self.handle(message))
 
@@ -199,6 +200,8 @@ class ChatSession:
                 if not message_id or message_id in self._seen:
                     continue  # a move (delete + insert) or a message we wrote and saw
                 self._seen.add(message_id)
+                if data.get("raw_time"):
+                    asyncio.get_running_loop().call_soon(self.writer.settle_client_times, [message_id])
                 self.spawn(self.handle(message_from(data)))
 
     def _is_person(self, username: str) -> bool:

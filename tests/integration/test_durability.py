@@ -101,3 +101,27 @@ async def test_no_agent_or_command_outlives_a_killed_server(tmp_path):
         await asyncio.sleep(0.1)
     assert not alive(pid), "the agent outlived the killed server"
     assert not any(alive(p) for p in commands), "a command the agent started outlived the server"
+
+
+async def test_a_message_sent_as_the_chat_opens_survives_restarts(tmp_path):
+    """jupyterlab-chat leaves a message posted while a room loads marked `raw_time`, and moves
+    (and with pycrdt 0.14 loses) it when the room next loads from disk."""
+    home, root = tmp_path / "home", tmp_path / "root"
+    env = server_env(home, SCRIPTED_AGENT_STATE=str(home / "state"))
+    port = None
+    for turn in range(3):
+        server = JupyterServer(root, home, env=env, port=port)
+        await server.start()
+        port = server.port
+        try:
+            async with ChatClient(server, "early.chat") as chat:
+                chat.send(f"@Scripted early message {turn}")  # right as the room loads
+                await chat.wait_for_text("Scripted", f"You said: early message {turn}")
+                chat.send("/help")
+                await chat.wait_for_text("Personas", "Talk to a persona")
+                bodies = [m["body"] for m in chat.messages()]
+                for earlier in range(turn + 1):
+                    assert f"@Scripted early message {earlier}" in bodies, (turn, bodies)
+                await chat.settle(1.5)
+        finally:
+            await server.stop()
