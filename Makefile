@@ -19,7 +19,7 @@ TODAY_AGENTS := @agentclientprotocol/claude-agent-acp@0.101.0 @agentclientprotoc
 LEGACY_AGENTS := @zed-industries/claude-agent-acp@0.23.1 @zed-industries/codex-acp@0.16.0
 V3 := .bench-v3
 
-.PHONY: lab test bench bench-compare install test-setup clean screenshots agents
+.PHONY: lab test bench bench-compare bench-first-run install test-setup clean screenshots agents
 
 FRONTEND := package.json package-lock.json tsconfig.json $(wildcard src/*) $(wildcard style/*)
 
@@ -69,6 +69,10 @@ test: test-setup
 
 bench: test-setup
 	$(BIN)/python -m benchmarks.run
+
+# A fresh clone's `make lab`, timed to @Claude's first answer (docs/benchmarks.md).
+bench-first-run: test-setup
+	$(BIN)/python -m benchmarks.run first_run
 
 # Jupyter AI v3 pins other versions than ours: it gets a virtual environment of its own.
 $(V3)/.installed: benchmarks/compare/requirements-v3.txt

@@ -41,6 +41,13 @@ SECTIONS: dict[str, tuple[str, str]] = {
         "An agent's notebook edits through the MCP tools, seen by a person's client, and the cost "
         "of running cells headless.",
     ),
+    "first_run": (
+        "First run: a fresh clone to @Claude's first answer",
+        "`make lab` on a fresh clone of the committed tree, with the machine's package caches warm "
+        "(pip, npm) and nothing else: the virtual environment, the frontend build, the agents (and "
+        "Node 22 from the npm registry), the demo workspace, then @Claude answering in welcome.chat "
+        "from the tests' fake model (`make bench-first-run`).",
+    ),
     "compare": (
         "Side by side with Jupyter AI v3",
         "The same work on both runtimes, on this machine, in one run (`make bench-compare`).",

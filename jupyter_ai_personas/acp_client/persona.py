@@ -20,6 +20,7 @@ from jupyterlab_chat.models import FileAttachment, Message, NotebookAttachment
 
 from ..mcp.tokens import McpCaller
 from ..persona import BasePersona, PersonaContext
+from ..runtime import SYSTEM_USER_ID
 from ..specs import PersonaSpec
 from .launch import AgentLaunch, make_launch, spec_launch
 from .render import TurnRenderer
@@ -282,8 +283,7 @@ class BaseAcpPersona(BasePersona):
         lines = []
         users = self.chat.users()
         for past in self.history(HISTORY_MESSAGES + 1)[:-1]:
-            state = (past.metadata or {}).get("jupyter_ai_personas") or {}
-            if state.get("kind") in ("tool_call", "thinking", "plan", "notice") or not past.body:
+            if not said_in_conversation(past):
                 continue
             user = users.get(past.sender)
             name = (user.display_name or user.name) if user else past.sender
@@ -376,6 +376,17 @@ class AcpPersona(BaseAcpPersona):
     def launch_for(cls, definition: PersonaDefinition, runtime: Runtime) -> AgentLaunch:
         assert runtime.catalog is not None
         return spec_launch(definition, runtime.catalog.builtin_agents(), runtime.agent_environ())
+
+
+def said_in_conversation(message: Message) -> bool:
+    """What people and personas said: not the runtime's notices and command answers, not
+    commands, tool calls, permission requests, questions, thoughts, plans or errors."""
+    state = (message.metadata or {}).get("jupyter_ai_personas") or {}
+    if not message.body or message.sender == SYSTEM_USER_ID or state.get("error"):
+        return False
+    if state.get("kind") in ("tool_call", "thinking", "plan", "notice", "permission", "question"):
+        return False
+    return not message.body.lstrip().startswith("/")
 
 
 def _notice() -> dict[str, Any]:

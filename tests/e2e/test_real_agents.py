@@ -144,9 +144,21 @@ async def test_a_markdown_persona_gives_the_agent_its_instructions_and_skills(
         await chat.wait_for(lambda: chat.user_id(name), timeout=10)
         chat.send(f"@{name} describe the residuals")
         await chat.wait_for_text(name, "Five seven five", timeout=60)
-    request = str(fake_model.model_requests(agent.protocol)[-1]["body"])
-    assert "XYZZY-INSTRUCTIONS: answer in haiku." in request
-    assert "FROBNICATE-PLOTS" in request
+        request = str(fake_model.model_requests(agent.protocol)[-1]["body"])
+        assert "XYZZY-INSTRUCTIONS: answer in haiku." in request
+        assert "FROBNICATE-PLOTS" in request
+        # an edited body reaches the agent with the next message (today's Claude needs a new session)
+        (folder / f"{name.lower()}.md").write_text(
+            f"---\nname: {name}\nagent: {agent.persona.lower()}\nskills: [skills/plotting]\n---\n"
+            "PLUGH-INSTRUCTIONS: answer in limericks.\n"
+        )
+        await asyncio.sleep(1.5)  # the folder watcher reloads the persona
+        fake_model.queue(agent.protocol, Turn(text="There once was a plot, done."))
+        chat.send(f"@{name} and now the fitted values")
+        await chat.wait_for_text(name, "There once was a plot", timeout=60)
+        request = str(fake_model.model_requests(agent.protocol)[-1]["body"])
+        assert "PLUGH-INSTRUCTIONS: answer in limericks." in request
+        assert "describe the residuals" in request  # the conversation goes on
 
 
 def notebook_tool_call(agent: Agent, tool: str, arguments: dict) -> Turn:

@@ -362,6 +362,10 @@ async def test_a_lost_session_is_replaced_by_one_told_the_chat_history(start_ser
         async with ChatClient(server, "forgetful.chat") as chat:
             chat.send("@Scripted my dataset is penguins.csv")
             await chat.wait_for_text("Scripted", "You said: my dataset is penguins.csv")
+            chat.send("/help")  # a command and the runtime's answer are not the conversation
+            await chat.wait_for_text("Personas", "Talk to a persona")
+            chat.send("@Nobody are you there?")
+            await chat.wait_for_text("Personas", "is not a persona")
             await chat.settle(1.5)
     finally:
         await server.stop()
@@ -376,5 +380,7 @@ async def test_a_lost_session_is_replaced_by_one_told_the_chat_history(start_ser
             assert "<chat_history>" in prompt
             assert "Alice: @Scripted my dataset is penguins.csv" in prompt
             assert "Scripted: You said: my dataset is penguins.csv" in prompt
+            assert "/help" not in prompt and "Talk to a persona" not in prompt
+            assert "is not a persona" not in prompt
     finally:
         await server.stop()
