@@ -10,7 +10,6 @@ if TYPE_CHECKING:
 
 async def _agents(runtime: Runtime) -> list[tuple[tuple[str, ...], list[Any]]]:
     """(credential names, the definitions that take them), for every persona of the server root."""
-    assert runtime.catalog is not None
     merged = await runtime.catalog.personas_for(runtime.root_dir)
     groups: dict[tuple[str, ...], list[Any]] = {}
     for definition in merged.active.values():
@@ -26,7 +25,7 @@ async def declared_names(runtime: Runtime) -> set[str]:
 
 
 async def describe_agents(runtime: Runtime) -> list[dict[str, Any]]:
-    stored = runtime.credentials.names() if runtime.credentials is not None else set()
+    stored = runtime.credentials.names()
     described = []
     for names, definitions in await _agents(runtime):
         first = definitions[0]
@@ -49,10 +48,8 @@ async def describe_agents(runtime: Runtime) -> list[dict[str, Any]]:
 async def set_credential(runtime: Runtime, name: str, value: str | None) -> None:
     """Set (or with None, remove) a credential; idle agent processes that had it are stopped,
     so the next message starts the agent with the new value."""
-    assert runtime.credentials is not None
     if value is None:
         runtime.credentials.unset(name)
     else:
         runtime.credentials.set(name, value, await declared_names(runtime))
-    if runtime.agents is not None:
-        await runtime.agents.stop_idle_with_variable(name)
+    await runtime.agents.stop_idle_with_variable(name)

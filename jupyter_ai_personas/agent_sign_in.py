@@ -73,8 +73,6 @@ def sign_in_command(launch: AgentLaunch, method: SignInMethod) -> list[str]:
 
 async def offered_methods(runtime: Runtime, launch: AgentLaunch) -> list[SignInMethod]:
     """The terminal sign-ins the agent offers (its program is started if it is not running)."""
-    if runtime.agents is None:
-        raise SignInError("agents are not enabled on this server")
     missing = launch.missing_program()
     if missing:
         raise SignInError(f"the agent cannot start: {missing}")

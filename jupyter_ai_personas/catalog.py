@@ -13,7 +13,7 @@ from .code_loading import forget_failures
 from .definitions import LoadResult, MergedPersonas, PersonaDefinition, merge
 from .loaders import BUILTIN_DIR, load_builtin_specs, load_entry_points, load_spec_folder
 from .paths import PERSONA_FOLDER
-from .runtime import Runtime
+from .services import PersonaSettings
 from .specs import PersonaSpec
 from .trust import TrustStore
 
@@ -31,8 +31,9 @@ def folder_signature(folder: Path) -> Signature:
 
 
 class PersonaCatalog:
-    def __init__(self, runtime: Runtime, trust: TrustStore | None = None):
-        self.runtime = runtime
+    def __init__(self, root_dir: Path, settings: PersonaSettings, trust: TrustStore | None = None):
+        self.root_dir = root_dir
+        self.settings = settings
         self.trust = trust or TrustStore(None)
         self._shared: LoadResult | None = None
         self._folders: dict[Path, tuple[Signature, LoadResult]] = {}
@@ -40,12 +41,12 @@ class PersonaCatalog:
 
     # -- folders -----------------------------------------------------------------------
     def extra_folders(self) -> list[Path]:
-        root = self.runtime.root_dir
-        return [(root / p).resolve() for p in self.runtime.settings.persona_paths]
+        root = self.root_dir
+        return [(root / p).resolve() for p in self.settings.persona_paths]
 
     def local_folders(self, chat_dir: Path) -> list[Path]:
         """`.jupyter/personas` of every folder from the root down to `chat_dir`."""
-        root = self.runtime.root_dir
+        root = self.root_dir
         chat_dir = chat_dir.resolve()
         if not chat_dir.is_relative_to(root):
             chat_dir = root
@@ -58,7 +59,7 @@ class PersonaCatalog:
         folder = folder.resolve()
         if folder in self.extra_folders():
             return True
-        root = self.runtime.root_dir
+        root = self.root_dir
         return folder.is_relative_to(root) and folder.parts[-2:] == LOCAL_FOLDER.parts
 
     def watched_folders(self, chat_dir: Path) -> list[Path]:
@@ -103,8 +104,8 @@ class PersonaCatalog:
                 key="local",
                 label=self._label,
                 trust=self.trust,
-                import_timeout=self.runtime.settings.persona_import_timeout,
-                workspace=self.runtime.root_dir,
+                import_timeout=self.settings.persona_import_timeout,
+                workspace=self.root_dir,
             )
             cached = self._folders[folder] = (signature, result)
             self._index(result)
@@ -116,7 +117,7 @@ class PersonaCatalog:
         combined.extend(self.shared())
         for folder in self.watched_folders(chat_dir):
             combined.extend(await self.folder(folder))
-        disabled = {name.replace(" ", "-").lower() for name in self.runtime.settings.disabled_personas}
+        disabled = {name.replace(" ", "-").lower() for name in self.settings.disabled_personas}
         return merge(combined, disabled)
 
     def builtin_agents(self) -> dict[str, PersonaSpec]:
@@ -132,7 +133,7 @@ class PersonaCatalog:
         return agents
 
     def _label(self, path: Path) -> str:
-        root = self.runtime.root_dir
+        root = self.root_dir
         return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
     def find(self, persona_id: str) -> PersonaDefinition | None:

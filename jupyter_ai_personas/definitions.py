@@ -5,17 +5,15 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from .specs import PersonaSpec
 from .trust import UntrustedFile
 
-if TYPE_CHECKING:
-    from .persona import BasePersona
-
 ID_PREFIX = "jupyter-ai-personas"
+SYSTEM_USER_ID = f"{ID_PREFIX}::system"  # the runtime's own messages (command answers, notices)
 SourceKind = Literal["package", "builtin", "folder"]
 
 
@@ -42,12 +40,21 @@ class PersonaProblem(BaseModel):
         return f"{self.source}: {self.message}"
 
 
+class PersonaClass(Protocol):
+    """What the runtime asks of a persona class (`BasePersona` subclasses are such classes):
+    to make an instance for a chat, and to say whether it can run here."""
+
+    def __call__(self, context: Any) -> Any: ...
+
+    def unavailable_reason(self, definition: PersonaDefinition, runtime: Any) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class PersonaDefinition:
     """Everything needed to create a persona in a chat (one instance per chat)."""
 
     name: str
-    persona_class: type[BasePersona]
+    persona_class: PersonaClass
     source: PersonaSource
     description: str = ""
     avatar: str | None = None  # an emoji (or short text); None when `avatar_path` is set

@@ -1,22 +1,25 @@
 """PersonasExtension: configuration (traitlets) and the extension's life cycle.
 
 Only this module, traitlets and the route handlers load with the server: the runtime
-(pydantic models, router, tools; see `assembly`) is imported in a thread once the server
+(pydantic models, router, tools; see `wiring`) is imported in a thread once the server
 runs, and the ACP SDK after it, so start-up stays fast and the first agent does not wait
-for an import. The routes wait for the runtime (`startup.runtime_ready`).
+for an import. The routes wait for the runtime (`wait_for_runtime`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING
 
 from jupyter_server.extension.application import ExtensionApp
+from tornado import web
 from traitlets import Bool, Dict, Float, Int, List, Unicode
 
 from .chat_saving import save_snapshots
-from .handlers import (
+from .mcp.endpoint import McpHandler
+from .nodelay import enable_nodelay_on_rooms
+from .rest_handlers import (
     AnswersHandler,
     AvatarHandler,
     CredentialHandler,
@@ -27,10 +30,14 @@ from .handlers import (
     StopHandler,
     TrustHandler,
 )
-from .mcp.handler import McpHandler
-from .nodelay import enable_nodelay_on_rooms
+from .routes import ANSWERS, AVATARS, CREDENTIALS, MCP, PERMISSIONS, PERSONAS, SIGN_IN, STOP, TRUST
 from .shutdown import exit_when_stopped, stop_on_sigint
-from .startup import AVATAR_ROUTE, READY
+
+if TYPE_CHECKING:
+    from .router.chat_router import ChatRouter
+    from .runtime import Runtime
+
+WAIT_SECONDS = 60.0  # a request waits this long for the runtime that builds after start-up
 
 
 class PersonasExtension(ExtensionApp):
@@ -132,68 +139,74 @@ class PersonasExtension(ExtensionApp):
         10_000_000, config=True, help="Outputs of one cell run by an agent are cut past this size."
     )
 
-    runtime: Any = None
-    router: Any = None
+    runtime: Runtime | None = None  # built once the server runs (`wiring`)
+    router: ChatRouter | None = None
 
     def initialize_settings(self) -> None:
-        self.settings[READY] = asyncio.Event()  # routes wait for it (see `startup`)
+        self.ready = asyncio.Event()  # routes wait for it (`wait_for_runtime`)
+
+    async def wait_for_runtime(self) -> Runtime:
+        """The runtime, once built; an HTTP error when it failed or takes too long."""
+        if not self.ready.is_set():
+            try:
+                await asyncio.wait_for(self.ready.wait(), WAIT_SECONDS)
+            except TimeoutError as exc:
+                raise web.HTTPError(503, "the personas runtime is still starting") from exc
+        if self.runtime is None:
+            raise web.HTTPError(503, "the personas runtime failed to start: see the server log")
+        return self.runtime
 
     def initialize_handlers(self) -> None:
         if self.tcp_nodelay:
             enable_nodelay_on_rooms(self.log)
         self.handlers.extend(
             [
-                (rf"/{AVATAR_ROUTE}/(.+)", AvatarHandler),
-                (r"/api/ai-personas/personas", PersonasHandler),
-                (r"/api/ai-personas/permissions", PermissionsHandler),
-                (r"/api/ai-personas/stop", StopHandler),
-                (r"/api/ai-personas/answers", AnswersHandler),
-                (r"/api/ai-personas/trust", TrustHandler),
-                (r"/api/ai-personas/credentials", CredentialsHandler),
-                (r"/api/ai-personas/sign-in", SignInHandler),
-                (r"/api/ai-personas/credentials/([A-Za-z0-9_]+)", CredentialHandler),
+                (rf"/{AVATARS}/(.+)", AvatarHandler),
+                (rf"/{PERSONAS}", PersonasHandler),
+                (rf"/{PERMISSIONS}", PermissionsHandler),
+                (rf"/{STOP}", StopHandler),
+                (rf"/{ANSWERS}", AnswersHandler),
+                (rf"/{TRUST}", TrustHandler),
+                (rf"/{CREDENTIALS}", CredentialsHandler),
+                (rf"/{CREDENTIALS}/([A-Za-z0-9_]+)", CredentialHandler),
+                (rf"/{SIGN_IN}", SignInHandler),
             ]
         )
         if self.notebook_tools:
-            self.handlers.append((r"/api/ai-personas/mcp", McpHandler))
+            self.handlers.append((rf"/{MCP}", McpHandler))
 
     async def _start_jupyter_server_extension(self, serverapp) -> None:  # type: ignore[no-untyped-def]
-        settings = serverapp.web_app.settings
         stop_on_sigint(serverapp, self.log)
         exit_when_stopped()
         try:
-            assembly = await asyncio.to_thread(importlib.import_module, f"{__package__}.assembly")
-            self.runtime, self.router = assembly.build(self, serverapp)
+            wiring = await asyncio.to_thread(importlib.import_module, f"{__package__}.wiring")
+            self.runtime, self.router = wiring.build(self, serverapp)
         except Exception:
             self.log.exception("the personas runtime failed to start")
             return
         finally:
-            settings[READY].set()
-        self._preload = asyncio.ensure_future(asyncio.to_thread(assembly.preload_agent_sdk))
-        chat_manager = settings.get("chat_manager")
+            self.ready.set()
+        self._preload = asyncio.ensure_future(asyncio.to_thread(wiring.preload_agent_sdk))
+        chat_manager = serverapp.web_app.settings.get("chat_manager")
         if chat_manager is None:
             self.log.error("jupyterlab_chat is not enabled: personas cannot join chats")
             return
         await self.router.start(chat_manager)
 
     async def stop_extension(self) -> None:
-        if self.runtime is None:
+        runtime, router = self.runtime, self.router
+        if runtime is None or router is None:
             return  # stopped before it started
         # Before the first await: the collaboration extension stops at the same time and drops
         # its rooms, so the chats are marked and snapshotted first, then written.
-        snapshots = self.router.prepare_shutdown()
-        saving = asyncio.ensure_future(save_snapshots(snapshots))
+        saving = asyncio.ensure_future(save_snapshots(router.prepare_shutdown()))
         # agents next: their process groups are killed, so closing sessions waits for nothing
-        if self.runtime.agents is not None:
-            await self.runtime.agents.shutdown()
+        await runtime.agents.shutdown()
         try:
             await asyncio.wait_for(saving, 10)
         except Exception:
             self.log.exception("some chats could not be saved at shutdown")
-        await self.router.stop()
-        if self.runtime.reaper is not None:
-            self.runtime.reaper.close()
-        if self.runtime.executor is not None:
-            self.runtime.executor.close()
-        if self.runtime.documents is not None:
-            await self.runtime.documents.close()
+        await router.stop()
+        runtime.reaper.close()
+        runtime.executor.close()
+        await runtime.documents.close()

@@ -74,7 +74,7 @@ def _check_persona_class(reference: str, target: object) -> type[BasePersona]:
 
 
 def _acp_persona_class() -> type[BasePersona]:
-    from .acp_client.persona import AcpPersona
+    from .acp_client.acp_persona import AcpPersona
 
     return AcpPersona
 

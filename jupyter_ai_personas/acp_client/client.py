@@ -6,7 +6,7 @@ chat persona that owns it, which does the work.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from acp import RequestError
 from acp.schema import (
@@ -24,9 +24,6 @@ from acp.schema import (
     WaitForTerminalExitResponse,
     WriteTextFileResponse,
 )
-
-if TYPE_CHECKING:
-    from .process import AgentProcess
 
 
 class SessionBinding(Protocol):
@@ -67,8 +64,7 @@ class SessionBinding(Protocol):
 
 
 class AcpClient:
-    def __init__(self, process: AgentProcess):
-        self.process = process
+    def __init__(self) -> None:
         self.bindings: dict[str, SessionBinding] = {}
 
     def _binding(self, session_id: str) -> SessionBinding:

@@ -25,7 +25,7 @@ from acp.schema import (
     InitializeResponse,
 )
 
-from .. import __version__
+from .._version import __version__
 from ..process_reaper import ProcessReaper
 from .client import AcpClient
 from .launch import AgentLaunch
@@ -55,7 +55,7 @@ class AgentProcess:
         self.cwd = cwd
         self.log = log
         self.start_timeout = start_timeout
-        self.client = AcpClient(self)
+        self.client = AcpClient()
         self.stderr: deque[str] = deque(maxlen=STDERR_LINES)
         self.stderr_bytes = 0
         self.init: InitializeResponse | None = None

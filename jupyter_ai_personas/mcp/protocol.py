@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .. import __version__
+from .._version import __version__
 from ..documents.notebook import NotebookError
 from .tool_registry import TOOLS, TOOLS_BY_NAME
 from .tools import ToolContext, ToolResult

@@ -33,20 +33,19 @@ def _persona_line(entry: PersonaEntry) -> str:
 
 
 async def help_command(ctx: CommandContext) -> str:
-    session = ctx.session
     lines = ["**Talk to a persona** by mentioning it: `@Name your question`."]
-    names = [f"`@{e.definition.mention_name}`" for e in session.manager.entries.values()]
+    names = [f"`@{e.definition.mention_name}`" for e in ctx.manager.entries.values()]
     lines.append("Personas here: " + (", ".join(names) if names else "none") + ".")
-    if session.runtime.settings.sticky_routing:
+    if ctx.sticky_routing:
         lines.append(
             "When you are the only person in the chat, a message without a mention goes to "
             "the persona you addressed last."
         )
     lines.append("\n**Commands**")
-    for command in session.commands.all():
+    for command in ctx.commands.all():
         usage = f" {command.usage}" if command.usage else ""
         lines.append(f"- `/{command.name}{usage}` — {command.summary}")
-    for entry in session.manager.entries.values():
+    for entry in ctx.manager.entries.values():
         extra = getattr(entry.persona, "help_lines", None)
         if callable(extra):
             lines.extend(extra())
@@ -54,7 +53,7 @@ async def help_command(ctx: CommandContext) -> str:
 
 
 async def personas_command(ctx: CommandContext) -> str:
-    manager = ctx.session.manager
+    manager = ctx.manager
     lines = ["**Personas in this chat**", ""]
     for entry in manager.entries.values():
         manager.refresh_availability(entry)
@@ -80,8 +79,8 @@ async def personas_command(ctx: CommandContext) -> str:
 def refresh_command(refresh_all: Callable[[], Awaitable[None]]) -> SlashCommand:
     async def handler(ctx: CommandContext) -> str:
         await refresh_all()
-        count = len(ctx.session.manager.entries)
-        problems = len(ctx.session.manager.merged.problems)
+        count = len(ctx.manager.entries)
+        problems = len(ctx.manager.merged.problems)
         suffix = f"; {problems} could not be loaded (see `/personas`)" if problems else ""
         return f"🔄 Reloaded every persona source: {count} personas here{suffix}."
 
@@ -89,7 +88,7 @@ def refresh_command(refresh_all: Callable[[], Awaitable[None]]) -> SlashCommand:
 
 
 async def stop_command(ctx: CommandContext) -> str | None:
-    manager = ctx.session.manager
+    manager = ctx.manager
     if ctx.args:
         keys, unknown = mentioned(ctx.args, manager.mention_index())
         if not keys:
@@ -105,7 +104,7 @@ async def stop_command(ctx: CommandContext) -> str | None:
 
 
 async def restart_command(ctx: CommandContext) -> str:
-    manager = ctx.session.manager
+    manager = ctx.manager
     keys, _ = mentioned(ctx.args, manager.mention_index())
     if not keys:
         return "Say which persona to restart: `/restart @Name`."
@@ -127,10 +126,9 @@ def permission_command(word: str, summary: str) -> SlashCommand:
                 number = int(ctx.args.strip().lstrip("#"))
             except ValueError:
                 return f"`/{word} {ctx.args}`: give the number of the request, e.g. `/{word} 2`."
-        user = ctx.session.ychat.get_users().get(ctx.sender)
-        by = (user.display_name or user.name) if user else ctx.sender
+        by = ctx.sender_name
         try:
-            ctx.session.permissions.answer_word(word, number, by)
+            ctx.permissions.answer_word(word, number, by)
         except PermissionAnswerError as exc:
             return str(exc)
         return None  # the request's message now shows the answer
@@ -142,8 +140,7 @@ async def permissions_command(ctx: CommandContext) -> str:
     """What each persona may do without asking here, and the "always" answers given in this chat."""
     from ..acp_client.consent import describe_key
 
-    session = ctx.session
-    manager, broker = session.manager, session.permissions
+    manager, broker = ctx.manager, ctx.permissions
     words = ctx.args.split()
     if words and words[0].lower() in ("clear", "revoke"):
         keys, _ = mentioned(" ".join(words[1:]), manager.mention_index())
@@ -181,14 +178,13 @@ def trust_command(trust_file: TrustFile) -> SlashCommand:
     async def handler(ctx: CommandContext) -> str:
         words = ctx.args.split()
         if not words:
-            waiting = ctx.session.manager.merged.untrusted
+            waiting = ctx.manager.merged.untrusted
             if not waiting:
                 return "No persona file of this chat waits for trust."
             lines = ["**Persona files waiting for your trust** (read each one first):", ""]
             lines += [f"- `{u.label}` — {'; '.join(u.reasons)}: `{u.command()}`" for u in waiting]
             return "\n".join(lines)
-        user = ctx.session.ychat.get_users().get(ctx.sender)
-        by = (user.display_name or user.name) if user else ctx.sender
+        by = ctx.sender_name
         try:
             return await trust_file(words[0], words[1] if len(words) > 1 else "", by=by)
         except Exception as exc:  # TrustError: a message for the person
@@ -212,10 +208,9 @@ async def answer_command(ctx: CommandContext) -> str | None:
     text = ctx.args
     if words and words[0].lstrip("#").isdigit() and len(words) == 2:
         number, text = int(words[0].lstrip("#")), words[1]
-    user = ctx.session.ychat.get_users().get(ctx.sender)
-    by = (user.display_name or user.name) if user else ctx.sender
+    by = ctx.sender_name
     try:
-        ctx.session.questions.answer(number, by=by, text=text)
+        ctx.questions.answer(number, by=by, text=text)
     except QuestionAnswerError as exc:
         return str(exc)
     return None  # the question's message now shows the answer

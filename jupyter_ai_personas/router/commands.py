@@ -10,16 +10,25 @@ from typing import TYPE_CHECKING
 from jupyterlab_chat.models import Message
 
 if TYPE_CHECKING:
-    from .session import ChatSession
+    from ..manager import PersonaManager
+    from ..permissions import PermissionBroker
+    from ..questions import QuestionBroker
 
 _COMMAND = re.compile(r"^\s*/([A-Za-z][\w-]*)(?:\s+(.*))?\s*$", re.DOTALL)
 
 
 @dataclass
 class CommandContext:
-    session: ChatSession
+    """What a command works with: the chat's personas and pending requests, not the whole chat."""
+
     message: Message
     args: str
+    sender_name: str  # as people see them in the chat
+    manager: PersonaManager
+    permissions: PermissionBroker
+    questions: QuestionBroker
+    commands: CommandRegistry
+    sticky_routing: bool = True
 
     @property
     def sender(self) -> str:

@@ -3,6 +3,7 @@ passed only to the agent that declares it, and used without a restart."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import stat
 from pathlib import Path
@@ -63,9 +64,19 @@ async def test_a_key_set_in_settings_reaches_the_agent_without_a_restart(start_s
     stored = Path(server.env["JUPYTER_DATA_DIR"]) / "jupyter_ai_personas" / "credentials.json"
     assert stat.S_IMODE(stored.stat().st_mode) == 0o600
     assert not stored.is_relative_to(server.root_dir)
-    saved_chat = json.loads((server.root_dir / "keys.chat").read_text())
+    saved_chat = await saved(server.root_dir / "keys.chat")
     assert "from-settings" not in json.dumps(saved_chat["metadata"])  # only the test agent said it
     assert json.loads(stored.read_text()) == {"variables": {}}
+
+
+async def saved(path: Path) -> dict:
+    """The chat as saved on disk (the server may be writing it right now: wait for a whole one)."""
+    for _ in range(50):
+        try:
+            return json.loads(path.read_text())
+        except (OSError, ValueError):
+            await asyncio.sleep(0.1)
+    return json.loads(path.read_text())
 
 
 async def test_the_credentials_need_jupyter_authentication(start_server, tmp_path):

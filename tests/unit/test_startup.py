@@ -9,7 +9,13 @@ import sys
 import pytest
 from tornado import web
 
-from jupyter_ai_personas.startup import READY, RUNTIME, runtime_ready
+from jupyter_ai_personas.extension import PersonasExtension
+
+
+def extension() -> PersonasExtension:
+    app = PersonasExtension()
+    app.initialize_settings()
+    return app
 
 
 def test_the_extension_module_loads_without_the_runtime():
@@ -24,19 +30,20 @@ def test_the_extension_module_loads_without_the_runtime():
 
 @pytest.mark.asyncio
 async def test_a_request_waits_for_the_runtime_then_goes_on():
-    settings: dict = {READY: asyncio.Event()}
-    waiting = asyncio.ensure_future(runtime_ready(settings))
+    app = extension()
+    waiting = asyncio.ensure_future(app.wait_for_runtime())
     await asyncio.sleep(0.05)
     assert not waiting.done()
-    settings[RUNTIME] = object()
-    settings[READY].set()
-    await asyncio.wait_for(waiting, 1)
+    built = object()
+    app.runtime = built  # type: ignore[assignment]
+    app.ready.set()
+    assert await asyncio.wait_for(waiting, 1) is built
 
 
 @pytest.mark.asyncio
 async def test_a_runtime_that_failed_to_start_answers_503():
-    settings: dict = {READY: asyncio.Event()}
-    settings[READY].set()
+    app = extension()
+    app.ready.set()
     with pytest.raises(web.HTTPError) as error:
-        await runtime_ready(settings)
+        await app.wait_for_runtime()
     assert error.value.status_code == 503 and "failed to start" in (error.value.log_message or "")

@@ -22,15 +22,15 @@ from .adapter_quirks import (
     keeps_first_instructions_on_resume,
     reads_missing_files_as_empty,
 )
+from .agent_requests import SessionRequests
 from .files import FileAccess
-from .handlers import SessionRequests
 from .process import AgentProcess
 from .render import TurnRenderer
 from .session_options import SessionOptions
 from .setup import SessionSetup, skills_plugin
 
 if TYPE_CHECKING:
-    from .persona import BaseAcpPersona
+    from .acp_persona import BaseAcpPersona
 
 
 JUPYTER_MCP_NAME = "jupyter"
@@ -48,7 +48,6 @@ class AgentSilent(RuntimeError):
 class AgentSession(SessionRequests):
     def __init__(self, persona: BaseAcpPersona):
         runtime = persona.runtime
-        assert runtime.agents is not None
         self.persona = persona
         self.supervisor = runtime.agents
         self.cwd = runtime.chat_dir(persona.context.chat_path)
@@ -156,7 +155,7 @@ class AgentSession(SessionRequests):
 
     def _jupyter_tools_url(self) -> str | None:
         runtime = self.persona.runtime
-        if not runtime.settings.notebook_tools or runtime.mcp_url is None or runtime.mcp_tokens is None:
+        if not runtime.settings.notebook_tools or runtime.mcp_url is None:
             return None
         return runtime.mcp_url
 
@@ -167,7 +166,7 @@ class AgentSession(SessionRequests):
         if url is None or self.process is None:
             return servers
         if self.mcp_token is None:
-            self.mcp_token = self.persona.runtime.mcp_tokens.mint(self.persona.mcp_caller())  # type: ignore[union-attr]
+            self.mcp_token = self.persona.runtime.mcp_tokens.mint(self.persona.mcp_caller())
         if self.process.capability("mcp_capabilities", "http"):
             header = HttpHeader(name="Authorization", value=f"Bearer {self.mcp_token}")
             servers.append(HttpMcpServer(type="http", name=JUPYTER_MCP_NAME, url=url, headers=[header]))
@@ -322,9 +321,8 @@ class AgentSession(SessionRequests):
         """The persona leaves the chat: free the session in the agent (the id stays stored)."""
         self.close_terminals()
         runtime = self.persona.runtime
-        if runtime.mcp_tokens is not None:
-            runtime.mcp_tokens.revoke(self.mcp_token)
-        if runtime.mcp_reads is not None and self.mcp_token:
+        runtime.mcp_tokens.revoke(self.mcp_token)
+        if self.mcp_token:
             runtime.mcp_reads.forget(self.mcp_token)
         self.mcp_token = None
         process, session_id = self.process, self.session_id

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from jupyterlab_chat.models import FileAttachment, Message, NotebookAttachment
 
+from ..definitions import SYSTEM_USER_ID
 from ..mcp.tokens import McpCaller
 from ..persona import BasePersona, PersonaContext
-from ..runtime import SYSTEM_USER_ID
 from ..specs import PersonaSpec
 from .launch import AgentLaunch, make_launch, spec_launch
 from .render import TurnRenderer
@@ -29,7 +29,7 @@ from .setup import SessionSetup, setup_from_spec, skills_text
 if TYPE_CHECKING:
     from ..definitions import PersonaDefinition
     from ..runtime import Runtime
-    from .session import AgentSession
+    from .agent_session import AgentSession
 
 # The acp SDK takes ~0.6 s to import: it is imported when an agent persona first works, not
 # when the server starts or a chat opens.
@@ -65,7 +65,7 @@ class BaseAcpPersona(BasePersona):
     @property
     def session(self) -> AgentSession:
         if self._session is None:
-            from .session import AgentSession
+            from .agent_session import AgentSession
 
             self._session = AgentSession(self)
         return self._session
@@ -96,8 +96,6 @@ class BaseAcpPersona(BasePersona):
 
     @classmethod
     def unavailable_reason(cls, definition: PersonaDefinition, runtime: Runtime) -> str | None:
-        if runtime.agents is None:
-            return "agents are not enabled on this server"
         try:
             launch = cls.launch_for(definition, runtime)
         except ValueError as exc:
@@ -176,8 +174,8 @@ class BaseAcpPersona(BasePersona):
     async def process_message(self, message: Message) -> None:
         from acp import RequestError
 
+        from .agent_session import AgentGone, AgentSilent
         from .process import AgentStartError
-        from .session import AgentGone, AgentSilent
 
         try:
             await self.session.ensure(self.setup())
@@ -270,7 +268,6 @@ class BaseAcpPersona(BasePersona):
 
     async def restart(self) -> None:
         """Stop the agent's program (every chat using it); the next message starts it again."""
-        assert self.runtime.agents is not None
         await self.runtime.agents.stop(self.launch().key)
         if self._session is not None:
             await self._session.close()
@@ -356,7 +353,7 @@ class AcpPersona(BaseAcpPersona):
         spec = definition.spec
         if spec is None:
             return []
-        if spec.credentials or not spec.agent or runtime.catalog is None:
+        if spec.credentials or not spec.agent:
             return list(spec.credentials)
         base = runtime.catalog.builtin_agents().get(spec.agent.lower())
         return list(base.credentials) if base is not None else []
@@ -365,7 +362,7 @@ class AcpPersona(BaseAcpPersona):
         """The spec's own model and mode, else those of the built-in agent it names."""
         setup = super().setup()
         spec = self.spec
-        if spec is None or not spec.agent or self.runtime.catalog is None:
+        if spec is None or not spec.agent:
             return setup
         base = self.runtime.catalog.builtin_agents().get(spec.agent.lower())
         if base is None:
@@ -374,7 +371,6 @@ class AcpPersona(BaseAcpPersona):
 
     @classmethod
     def launch_for(cls, definition: PersonaDefinition, runtime: Runtime) -> AgentLaunch:
-        assert runtime.catalog is not None
         return spec_launch(definition, runtime.catalog.builtin_agents(), runtime.agent_environ())
 
 

@@ -44,7 +44,7 @@ from .markdown import ToolCallView
 from .terminals import TerminalManager
 
 if TYPE_CHECKING:
-    from .persona import BaseAcpPersona
+    from .acp_persona import BaseAcpPersona
     from .render import ToolCallEntry, TurnRenderer
 
 OPTION_NAMES = {

@@ -16,11 +16,12 @@ from pycrdt import ArrayEvent
 
 from ..chat import ChatWriter
 from ..chat_saving import ChatSaver
+from ..definitions import SYSTEM_USER_ID
 from ..manager import PersonaEntry, PersonaManager
 from ..permissions import PermissionBroker
 from ..persona import BasePersona, Turn
 from ..questions import QuestionBroker
-from ..runtime import SYSTEM_USER_ID, Runtime
+from ..runtime import Runtime
 from .commands import CommandContext, CommandRegistry, parse_command
 from .mentions import mentioned
 from .routing import RoutingContext, route_message
@@ -141,12 +142,10 @@ class ChatSession:
 
     # -- personas ----------------------------------------------------------------------
     def folders(self) -> set[Path]:
-        assert self.runtime.catalog is not None
         return set(self.runtime.catalog.watched_folders(self.chat_dir))
 
     async def reload(self) -> None:
         """Bring this chat's personas in step with their sources and report problems."""
-        assert self.runtime.catalog is not None
         merged = await self.runtime.catalog.personas_for(self.chat_dir)
         if self.closed:
             return
@@ -267,7 +266,18 @@ class ChatSession:
             self.say(f"`/{name}` is not a command.{hint} Type `/help` to see the commands.")
             return
         try:
-            answer = await command.handler(CommandContext(session=self, message=message, args=args))
+            user = self.ychat.get_users().get(message.sender)
+            context = CommandContext(
+                message=message,
+                args=args,
+                sender_name=(user.display_name or user.name) if user else message.sender,
+                manager=self.manager,
+                permissions=self.permissions,
+                questions=self.questions,
+                commands=self.commands,
+                sticky_routing=self.runtime.settings.sticky_routing,
+            )
+            answer = await command.handler(context)
         except Exception as exc:
             self.runtime.log.exception("/%s failed", name)
             answer = f"⚠️ `/{name}` failed: {type(exc).__name__}: {exc}"

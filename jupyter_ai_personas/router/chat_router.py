@@ -12,8 +12,8 @@ from ..runtime import Runtime
 from ..trust import file_digest
 from ..watcher import FolderWatcher
 from .builtin_commands import register_builtin_commands
+from .chat_session import ChatSession
 from .commands import CommandRegistry
-from .session import ChatSession
 
 
 class TrustError(Exception):
@@ -116,7 +116,6 @@ class ChatRouter:
 
     async def _on_folders_changed(self, folders: set[Path]) -> None:
         catalog = self.runtime.catalog
-        assert catalog is not None
         folders = {folder for folder in folders if catalog.invalidate_if_changed(folder)}
         if not folders:
             return
@@ -125,7 +124,6 @@ class ChatRouter:
                 await session.reload()
 
     async def refresh_all(self) -> None:
-        assert self.runtime.catalog is not None
         self.runtime.catalog.refresh()
         for session in list(self.sessions.values()):
             await session.reload()
@@ -133,7 +131,6 @@ class ChatRouter:
     async def trust_file(self, path: str, digest_prefix: str, *, by: str) -> str:
         """Trust a persona file's content as a person read it; what to tell them, or TrustError."""
         catalog = self.runtime.catalog
-        assert catalog is not None
         target = (self.runtime.root_dir / path).resolve()
         if not catalog.is_persona_folder(target.parent) or target.suffix not in (".py", ".md"):
             raise TrustError(f"`{path}` is not a persona file (a .py or .md file in a persona folder).")
@@ -156,7 +153,6 @@ class ChatRouter:
 
     async def reload_folder(self, folder: Path) -> None:
         """Load one persona folder again (e.g. a file of it was trusted) in every chat that sees it."""
-        assert self.runtime.catalog is not None
         self.runtime.catalog.forget(folder)
         for session in list(self.sessions.values()):
             if folder in session.folders():

@@ -7,23 +7,21 @@ session (`Authorization: Bearer <token>`), which stops working when that session
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from jupyter_server.base.handlers import APIHandler
+from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
-from ..startup import RUNTIME, runtime_ready
-
 if TYPE_CHECKING:
-    from .tokens import McpCaller, McpTokens
+    from ..rest_handlers import RuntimeHost
+    from ..runtime import Runtime
+    from .tokens import McpCaller
 
 
-class McpHandler(APIHandler):
+class McpHandler(ExtensionHandlerMixin, APIHandler):
     _caller: McpCaller | None = None
-
-    @property
-    def tokens(self) -> McpTokens:
-        return self.settings["jupyter_ai_personas_mcp_tokens"]
+    _runtime: Runtime
 
     def _bearer(self) -> str | None:
         header = self.request.headers.get("Authorization", "")
@@ -31,9 +29,11 @@ class McpHandler(APIHandler):
         return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
     async def prepare(self) -> None:  # type: ignore[override]
-        await runtime_ready(self.settings)  # the tokens and tools come with the runtime
+        # the tokens and tools come with the runtime; a session token is looked up before
+        # Jupyter's own checks (it is no cookie: nothing to forge)
+        self._runtime = await cast("RuntimeHost", self.extensionapp).wait_for_runtime()
         token = self._bearer()
-        self._caller = self.tokens.lookup(token) if token else None
+        self._caller = self._runtime.mcp_tokens.lookup(token) if token else None
         await super().prepare()
 
     def check_xsrf_cookie(self) -> None:
@@ -58,9 +58,7 @@ class McpHandler(APIHandler):
         from .protocol import handle
         from .tools import ToolContext
 
-        runtime = self.settings[RUNTIME]
-        if runtime.documents is None or runtime.executor is None:
-            raise web.HTTPError(503, "the notebook tools are not available on this server")
+        runtime = self._runtime
         try:
             body = json.loads(self.request.body or b"null")
         except ValueError as exc:

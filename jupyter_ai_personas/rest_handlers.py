@@ -15,31 +15,44 @@ from __future__ import annotations
 import json
 import mimetypes
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from jupyter_server.base.handlers import APIHandler, JupyterHandler
+from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
-
-from .startup import RUNTIME, runtime_ready
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from .router.router import ChatRouter
-    from .router.session import ChatSession
+    from .router.chat_router import ChatRouter
+    from .router.chat_session import ChatSession
     from .runtime import Runtime
 
 
-class RuntimeRoute(JupyterHandler):
+class RuntimeHost(Protocol):
+    """The extension as its routes see it (`PersonasExtension` is one)."""
+
+    router: ChatRouter | None
+
+    async def wait_for_runtime(self) -> Runtime: ...
+
+
+class RuntimeRoute(ExtensionHandlerMixin, JupyterHandler):
     """A route that needs the runtime: it waits for it (503 if it failed to start)."""
+
+    _runtime: Runtime
+
+    @property
+    def host(self) -> RuntimeHost:
+        return cast("RuntimeHost", self.extensionapp)
 
     async def prepare(self) -> None:  # type: ignore[override]
         await super().prepare()
-        await runtime_ready(self.settings)
+        self._runtime = await self.host.wait_for_runtime()
 
     @property
     def runtime(self) -> Runtime:
-        return self.settings[RUNTIME]
+        return self._runtime
 
 
 class PersonasAPIHandler(RuntimeRoute, APIHandler):
@@ -47,7 +60,9 @@ class PersonasAPIHandler(RuntimeRoute, APIHandler):
 
     @property
     def router(self) -> ChatRouter:
-        return self.settings["jupyter_ai_personas_router"]
+        router = self.host.router
+        assert router is not None  # built with the runtime
+        return router
 
     def parse(self, model: type[BaseModel]) -> Any:
         try:
@@ -129,7 +144,7 @@ class TrustHandler(PersonasAPIHandler):
     @web.authenticated
     async def post(self) -> None:
         from .api_models import TrustBody
-        from .router.router import TrustError
+        from .router.chat_router import TrustError
 
         body = self.parse(TrustBody)
         _, name = self.person()
@@ -176,7 +191,6 @@ class SignInHandler(PersonasAPIHandler):
     """An agent's own sign-ins (GET), and one started in a JupyterLab terminal (POST)."""
 
     async def _launch(self, persona: str) -> Any:
-        assert self.runtime.catalog is not None
         merged = await self.runtime.catalog.personas_for(self.runtime.root_dir)
         definition = merged.active.get(persona.replace(" ", "-").lower().lstrip("@"))
         launch_for = getattr(definition.persona_class, "launch_for", None) if definition else None
@@ -224,9 +238,7 @@ class PersonasHandler(PersonasAPIHandler):
         chat_id = self.get_query_argument("chat_id", "")
         session = self.chat_session(path, chat_id) if path or chat_id else None
         if session is None:
-            catalog = self.runtime.catalog
-            assert catalog is not None
-            merged = await catalog.personas_for(self.runtime.root_dir)
+            merged = await self.runtime.catalog.personas_for(self.runtime.root_dir)
             personas = [_describe(self.runtime, d, None, False) for d in merged.active.values()]
         else:
             merged = session.manager.merged
@@ -268,8 +280,7 @@ class AvatarHandler(RuntimeRoute):
 
     @web.authenticated
     async def get(self, persona_id: str) -> None:
-        catalog = self.runtime.catalog
-        definition = catalog.find(persona_id) if catalog is not None else None
+        definition = self.runtime.catalog.find(persona_id)
         if definition is None:
             raise web.HTTPError(404, "no such persona")
         self.set_header("Cache-Control", "private, max-age=86400")
