@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from jupyterlab_chat.models import Message, User
@@ -16,6 +16,7 @@ from .definitions import PersonaDefinition
 from .permissions import MessageView, PermissionBroker, PermissionOption
 from .questions import QuestionBroker
 from .specs import PersonaSpec
+from .turn_writer import TurnWriter
 
 if TYPE_CHECKING:
     from .runtime import Runtime
@@ -30,25 +31,6 @@ class PersonaDefaults(BaseModel):
     description: str = ""
     avatar: str | None = None  # an emoji, or an image file (absolute or next to the module)
     system_prompt: str = ""
-
-
-@dataclass
-class Turn:
-    """One message being answered by one persona."""
-
-    message: Message
-    requester: str  # who asked: the sender of the message that started this turn
-    hop: int = 0  # persona-to-persona depth of `message`
-    streams: list[MessageStream] = field(default_factory=list)
-    posted: list[str] = field(default_factory=list)
-    stopped: bool = False
-
-    @property
-    def message_ids(self) -> list[str]:
-        ids = list(self.posted)
-        for stream in self.streams:
-            ids.extend(stream.message_ids)
-        return ids
 
 
 @dataclass
@@ -77,7 +59,7 @@ class BasePersona:
     def __init__(self, context: PersonaContext) -> None:
         self.context = context
         self.log = context.log
-        self._turn: Turn | None = None
+        self.writer = TurnWriter(context.chat, context.definition.id)
 
     # -- identity ----------------------------------------------------------------------
     @property
@@ -149,19 +131,13 @@ class BasePersona:
     # -- helpers -----------------------------------------------------------------------
     async def send_message(self, body: str, *, metadata: dict[str, Any] | None = None) -> str:
         """Post a complete message as this persona; returns its id."""
-        message_id = self.chat.post(self.id, body, metadata=metadata)
-        if self._turn is not None:
-            self._turn.posted.append(message_id)
-        return message_id
+        return self.writer.post(body, metadata=metadata)
 
     def open_stream(
         self, *, metadata: dict[str, Any] | None = None, wrap: tuple[str, str] = ("", "")
     ) -> MessageStream:
         """A reply that grows with `write()`; the runtime closes it if you forget to."""
-        stream = self.chat.open_stream(self.id, metadata=metadata, wrap=wrap)
-        if self._turn is not None:
-            self._turn.streams.append(stream)
-        return stream
+        return self.writer.open_stream(metadata=metadata, wrap=wrap)
 
     async def stream_message(
         self, chunks: AsyncIterable[str], *, metadata: dict[str, Any] | None = None
@@ -190,8 +166,8 @@ class BasePersona:
         answer = await broker.ask(
             persona_id=self.id, title=title or description[:80], options=options, view=view
         )
-        if self._turn is not None and view.message_id:
-            self._turn.posted.append(view.message_id)
+        if view.message_id:
+            self.writer.posted(view.message_id)
         return answer.allowed
 
     def history(self, limit: int = 50) -> list[Message]:

@@ -1,9 +1,11 @@
 """A watchdog that kills agents (and the commands they run) when the server dies, SIGKILL included.
 
-Run as its own small program (stdlib only, `python -I process_reaper.py`), in a session of its
-own. The server writes `+<pid>` for each process to watch and `-<pid>` when one is gone. When
-its stdin closes, which happens however the server ends (even SIGKILL: the kernel closes the
-pipe), it kills every watched process with its descendants, its process group and its session.
+Run as its own small program (stdlib only, `python -I process_reaper.py MARK`), in a session
+of its own. The server writes `+<pid>` for each process to watch and `-<pid>` when one is gone.
+When its stdin closes, which happens however the server ends (even SIGKILL: the kernel closes
+the pipe), it kills every watched process with its descendants, its process group and its
+session, and every process whose environment carries the server's mark: a process the server
+had started but not yet named (it died in between) is found by its mark.
 """
 
 from __future__ import annotations
@@ -13,7 +15,11 @@ import os
 import signal
 import subprocess
 import sys
+import uuid
+from collections.abc import Mapping
 from pathlib import Path
+
+MARK_VARIABLE = "JUPYTER_AI_PERSONAS_REAPER"
 
 
 def _processes() -> dict[int, tuple[int, int, int]]:
@@ -45,7 +51,20 @@ def targets(roots: set[int], table: dict[int, tuple[int, int, int]]) -> set[int]
     return found
 
 
-def kill_all(roots: set[int]) -> None:
+def marked(mark: str) -> set[int]:
+    """The processes whose environment holds the mark (inherited by everything they start)."""
+    needle = f"{MARK_VARIABLE}={mark}".encode()
+    found = set()
+    for entry in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError, ValueError):
+            if needle in (entry / "environ").read_bytes().split(b"\0"):
+                found.add(int(entry.name))
+    return found
+
+
+def kill_all(roots: set[int], mark: str | None = None) -> None:
+    if mark:
+        roots = roots | marked(mark)
     for pid in targets(roots, _processes()):
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
@@ -61,7 +80,7 @@ def main() -> None:
                 watched.add(int(line[1:]))
             elif line.startswith("-"):
                 watched.discard(int(line[1:]))
-    kill_all(watched)
+    kill_all(watched, sys.argv[1] if len(sys.argv) > 1 else None)
 
 
 class ProcessReaper:
@@ -69,12 +88,19 @@ class ProcessReaper:
 
     def __init__(self) -> None:
         self._process: subprocess.Popen[str] | None = None
+        self.mark = uuid.uuid4().hex
+
+    def marked_environment(self, env: Mapping[str, str]) -> dict[str, str]:
+        """`env` with this server's mark, for a process about to start (the reaper is started
+        first, so that a server killed right after the start still has its process killed)."""
+        self._pipe()
+        return {**env, MARK_VARIABLE: self.mark}
 
     def _pipe(self) -> subprocess.Popen[str] | None:
         if self._process is None or self._process.poll() is not None:
             try:
                 self._process = subprocess.Popen(
-                    [sys.executable, "-I", "-u", __file__],
+                    [sys.executable, "-I", "-u", __file__, self.mark],
                     stdin=subprocess.PIPE,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,

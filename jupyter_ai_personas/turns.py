@@ -10,7 +10,8 @@ from collections.abc import Awaitable, Callable
 
 from jupyterlab_chat.models import Message
 
-from .persona import BasePersona, Turn
+from .persona import BasePersona
+from .turn_writer import Turn
 
 STOPPED_MARK = "⏹ *stopped*"
 WRITING_DELAY = 0.1  # seconds before a persona shows as writing
@@ -127,7 +128,7 @@ class TurnRunner:
 
     async def _run(self, turn: Turn) -> None:
         persona = self.persona
-        persona._turn = turn
+        persona.writer.turn = turn
         # "is writing" shows only when the reply takes a moment: a fast first chunk reaches
         # the browsers without an awareness update to render ahead of it
         writing = asyncio.get_running_loop().call_later(WRITING_DELAY, persona.chat.set_writing, persona.user)
@@ -137,7 +138,7 @@ class TurnRunner:
             await asyncio.wait([self._task])
             self._report(turn, self._task)
         finally:
-            persona._turn = None
+            persona.writer.turn = None
             writing.cancel()
             persona.chat.set_writing(persona.user, active=False)
             persona.chat.save_now()  # a turn's end is on disk, whatever stops the server next

@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from jupyterlab_chat.models import FileAttachment, Message, NotebookAttachment
 
-from ..definitions import SYSTEM_USER_ID
 from ..mcp.tokens import McpCaller
 from ..persona import BasePersona, PersonaContext
 from ..specs import PersonaSpec
+from .chat_history import history_text
 from .launch import AgentLaunch, make_launch, spec_launch
-from .render import TurnRenderer
-from .setup import SessionSetup, setup_from_spec, skills_text
+from .session_store import SessionStore
+from .setup import SessionSetup, setup_from_spec
 
 if TYPE_CHECKING:
     from ..definitions import PersonaDefinition
@@ -42,8 +42,6 @@ NOTEBOOK_GUIDANCE = (
 )
 SETTINGS_HINT = "set it in Settings › AI Personas (no restart needed)"
 AUTH_REQUIRED = -32000  # ACP's error code for "authentication required"
-HISTORY_MESSAGES = 30
-HISTORY_CHARS = 2000
 
 
 class BaseAcpPersona(BasePersona):
@@ -65,9 +63,25 @@ class BaseAcpPersona(BasePersona):
     @property
     def session(self) -> AgentSession:
         if self._session is None:
-            from .agent_session import AgentSession
+            from .agent_requests import Asker
+            from .agent_session import AgentSession, SessionParts
 
-            self._session = AgentSession(self)
+            context = self.context
+            asker = Asker(
+                self.id, self.name, self.mention_name, self.policy_for, context.permissions, context.questions
+            )
+            parts = SessionParts(
+                launch=self.launch,
+                store=SessionStore(self.chat, self.id),
+                asker=asker,
+                chat_path=context.chat_path,
+                history=lambda: history_text(self.chat),
+                mcp_caller=self.mcp_caller(),
+                note_once=self.note_once,
+                notice=self.notice,
+                log=self.log,
+            )
+            self._session = AgentSession(self.runtime, parts)
         return self._session
 
     # -- the program -------------------------------------------------------------------
@@ -176,6 +190,7 @@ class BaseAcpPersona(BasePersona):
 
         from .agent_session import AgentGone, AgentSilent
         from .process import AgentStartError
+        from .render import TurnRenderer
 
         try:
             await self.session.ensure(self.setup())
@@ -185,7 +200,9 @@ class BaseAcpPersona(BasePersona):
         except RequestError as exc:  # session/new refused, e.g. no key
             await self.send_message(self._error_text(exc), metadata=_notice())
             return
-        renderer = TurnRenderer(self, show_path=self.session.show_path, terminals=self.session.terminals)
+        renderer = TurnRenderer(
+            self.writer, show_path=self.session.show_path, terminals=self.session.terminals
+        )
         try:
             response = await self.session.prompt(
                 self.prompt_blocks(message), renderer, self.runtime.settings.turn_idle_timeout
@@ -211,7 +228,7 @@ class BaseAcpPersona(BasePersona):
         renderer.finish(response.stop_reason)
         self._note_own_sign_in()
         if response.usage is not None:
-            self.record_usage(response.usage.model_dump(exclude_none=True))
+            self.session.parts.store.record_usage(response.usage.model_dump(exclude_none=True))
 
     def _note_own_sign_in(self) -> None:
         """A turn went through with none of its credentials set: the agent has a login of its own."""
@@ -245,9 +262,9 @@ class BaseAcpPersona(BasePersona):
         if sum(1 for u in users.values() if not u.bot) > 1 or (sender is not None and sender.bot):
             # several people, or another persona passing the conversation on: say who speaks
             text = f"{(sender.display_name or sender.name) if sender else message.sender}: {text}"
-        if self.session.preamble:
-            text = "\n\n".join([*self.session.preamble, text])
-            self.session.preamble.clear()
+        preamble = self.session.take_preamble()
+        if preamble:
+            text = "\n\n".join([*preamble, text])
         blocks: list[Any] = [text_block(text)]
         attachments = self.chat.ychat.get_attachments() if message.attachments else {}
         for attachment_id in message.attachments or []:
@@ -272,61 +289,7 @@ class BaseAcpPersona(BasePersona):
         if self._session is not None:
             await self._session.close()
 
-    # -- what the session asks of the persona --------------------------------------------
-    def instructions_preamble(self, setup: SessionSetup) -> str:
-        return f"<instructions>\n{setup.instructions}{skills_text(setup.skills)}\n</instructions>"
-
-    def history_preamble(self) -> str:
-        lines = []
-        users = self.chat.users()
-        for past in self.history(HISTORY_MESSAGES + 1)[:-1]:
-            if not said_in_conversation(past):
-                continue
-            user = users.get(past.sender)
-            name = (user.display_name or user.name) if user else past.sender
-            lines.append(f"{name}: {past.body[:HISTORY_CHARS]}")
-        if not lines:
-            return ""
-        return (
-            "<chat_history>\nThe conversation so far in this chat:\n\n"
-            + "\n\n".join(lines)
-            + "\n</chat_history>"
-        )
-
-    def _sessions(self) -> dict[str, Any]:
-        return dict(self.chat.state().get("sessions") or {})
-
-    def stored_session(self) -> str | None:
-        stored = self._sessions().get(self.id) or {}
-        launch = self.launch()  # the same program (its key may have changed since)
-        return stored.get("id") if stored.get("agent") in (launch.program_key, launch.key) else None
-
-    def store_session(self, session_id: str) -> None:
-        sessions = self._sessions()
-        program = self.launch().program_key
-        sessions[self.id] = {**(sessions.get(self.id) or {}), "id": session_id, "agent": program}
-        self.chat.update_state(sessions=sessions)
-
-    def forget_session(self) -> None:
-        sessions = self._sessions()
-        sessions.pop(self.id, None)
-        self.chat.update_state(sessions=sessions)
-
-    def record_usage(self, usage: dict[str, Any] | None) -> None:
-        if not usage:
-            return
-        sessions = self._sessions()
-        entry = dict(sessions.get(self.id) or {})
-        entry["usage"] = {**(entry.get("usage") or {}), **usage}
-        sessions[self.id] = entry
-        self.chat.update_state(sessions=sessions)
-
-    def waiting_for_permission(self) -> bool:
-        """A person has to answer something (a permission request or a question) first."""
-        broker, questions = self.context.permissions, self.context.questions
-        asked = questions is not None and any(q.persona_id == self.id for q in questions.pending.values())
-        return bool(broker and broker.waiting(self.id)) or asked
-
+    # -- what the session is given ----------------------------------------------------
     def note_once(self, text: str) -> None:
         if text not in self._notes:
             self._notes.add(text)
@@ -372,17 +335,6 @@ class AcpPersona(BaseAcpPersona):
     @classmethod
     def launch_for(cls, definition: PersonaDefinition, runtime: Runtime) -> AgentLaunch:
         return spec_launch(definition, runtime.catalog.builtin_agents(), runtime.agent_environ())
-
-
-def said_in_conversation(message: Message) -> bool:
-    """What people and personas said: not the runtime's notices and command answers, not
-    commands, tool calls, permission requests, questions, thoughts, plans or errors."""
-    state = (message.metadata or {}).get("jupyter_ai_personas") or {}
-    if not message.body or message.sender == SYSTEM_USER_ID or state.get("error"):
-        return False
-    if state.get("kind") in ("tool_call", "thinking", "plan", "notice", "permission", "question"):
-        return False
-    return not message.body.lstrip().startswith("/")
 
 
 def _notice() -> dict[str, Any]:

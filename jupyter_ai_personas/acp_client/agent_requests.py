@@ -10,17 +10,25 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from acp import RequestError
 from acp.schema import (
     AcceptElicitationResponse,
     AllowedOutcome,
     CancelElicitationResponse,
+    CreateElicitationResponse,
     CreateTerminalResponse,
     DeclineElicitationResponse,
     DeniedOutcome,
+    ElicitationFormRequestMode,
+    ElicitationFormSessionMode,
+    ElicitationMode,
+    ElicitationUrlRequestMode,
+    ElicitationUrlSessionMode,
     FileEditToolCallContent,
     KillTerminalResponse,
     ReadTextFileResponse,
@@ -33,6 +41,7 @@ from acp.schema import (
     WaitForTerminalExitResponse,
     WriteTextFileResponse,
 )
+from acp.schema import PermissionOption as AgentOption
 
 from ..paths import PathRefused, PathRules
 from ..permissions import PermissionAnswer, PermissionOption
@@ -44,7 +53,8 @@ from .markdown import ToolCallView
 from .terminals import TerminalManager
 
 if TYPE_CHECKING:
-    from .acp_persona import BaseAcpPersona
+    from ..permissions import PermissionBroker
+    from ..questions import QuestionBroker
     from .render import ToolCallEntry, TurnRenderer
 
 OPTION_NAMES = {
@@ -72,21 +82,57 @@ def _first(options: list[PermissionOption], kinds: tuple[str, ...]) -> Permissio
     return next((o for kind in kinds for o in options if o.kind == kind), None)
 
 
-class SessionRequests:
-    persona: BaseAcpPersona
-    renderer: TurnRenderer | None
-    last_activity: float
-    cwd: Path
+@dataclass
+class Activity:
+    """When the agent last did something (a watchdog ends turns of an agent that went silent)."""
 
-    def __init__(self, files: FileAccess, rules: PathRules):
+    at: float = 0.0
+
+
+@dataclass
+class Asker:
+    """Who answers for a persona: its policy, the chat's brokers, and how it is named."""
+
+    persona_id: str
+    name: str
+    mention_name: str
+    policy: Callable[[str], str]  # tool kind -> allow, ask or reject
+    permissions: PermissionBroker | None = None
+    questions: QuestionBroker | None = None
+
+    def waiting(self) -> bool:
+        """A person has to answer something of this persona's first."""
+        asked = self.questions is not None and any(
+            q.persona_id == self.persona_id for q in self.questions.pending.values()
+        )
+        return bool(self.permissions and self.permissions.waiting(self.persona_id)) or asked
+
+
+class AgentRequests:
+    """The agent's requests for one session; the session hands it the turn being rendered."""
+
+    def __init__(self, files: FileAccess, rules: PathRules, asker: Asker, cwd: Path, activity: Activity):
         self.files = files
         self.rules = rules
         self.root = rules.root
+        self.asker = asker
+        self.cwd = cwd
+        self.activity = activity
+        self.renderer: TurnRenderer | None = None  # the turn in progress, if any
         self.terminals: TerminalManager | None = None
         self.grants = TurnGrants()
         self.missing_reads_empty = False  # see adapter_quirks.reads_missing_files_as_empty
 
+    @property
+    def last_activity(self) -> float:
+        return self.activity.at
+
+    @last_activity.setter
+    def last_activity(self, value: float) -> None:
+        self.activity.at = value
+
     def turn_started(self) -> None:
+        """What was allowed in an earlier turn is not any more."""
         self.grants.clear()
 
     def reset_terminals(self, agent_env: dict[str, str], reaper: ProcessReaper | None = None) -> None:
@@ -105,13 +151,15 @@ class SessionRequests:
 
     # -- permission --------------------------------------------------------------------
     def _decide(self, view: ToolCallView) -> Decision:
-        broker = self.persona.context.permissions
-        always = broker.always_for(self.persona.id) if broker is not None else set()
+        broker = self.asker.permissions
+        always = broker.always_for(self.asker.persona_id) if broker is not None else set()
         return decide(
-            view, policy=self.persona.policy_for(view.kind), always=always, rules=self.rules, cwd=self.cwd
+            view, policy=self.asker.policy(view.kind), always=always, rules=self.rules, cwd=self.cwd
         )
 
-    async def request_permission(self, tool_call: Any, options: list[Any]) -> RequestPermissionResponse:
+    async def request_permission(
+        self, tool_call: ToolCallUpdate, options: list[AgentOption]
+    ) -> RequestPermissionResponse:
         self.last_activity = time.monotonic()
         renderer = self.renderer
         if renderer is None:  # no turn in progress (stopped): nobody to ask
@@ -162,9 +210,9 @@ class SessionRequests:
         if answer.allowed:
             self.grants.add(view, self.rules, self.cwd)
             if option.kind == "allow_always":
-                broker = self.persona.context.permissions
+                broker = self.asker.permissions
                 if broker is not None:
-                    broker.remember_always(self.persona.id, always_key(view))
+                    broker.remember_always(self.asker.persona_id, always_key(view))
                 # the runtime remembers it and keeps the agent asking, so every later call is
                 # judged again (paths, policies) instead of being waved through by the agent
                 option = _first(choices, ("allow_once",)) or option
@@ -173,18 +221,18 @@ class SessionRequests:
     async def _ask_person(
         self, entry: ToolCallEntry, choices: list[PermissionOption], decision: Decision
     ) -> PermissionAnswer | None:
-        broker = self.persona.context.permissions
+        broker = self.asker.permissions
         renderer = self.renderer
         if broker is None or renderer is None:
             return None
         view = entry.view
         answer = await broker.ask(
-            persona_id=self.persona.id,
+            persona_id=self.asker.persona_id,
             title=view.title or view.kind,
             options=offered_to_person(choices, decision.concerns),
             view=renderer.permission_view(entry),
             always_scope=f"every later call: {describe_key(always_key(view))} by "
-            f"@{self.persona.mention_name} in this chat, inside the server root; "
+            f"@{self.asker.mention_name} in this chat, inside the server root; "
             "`/permissions` lists and revokes",
         )
         self.last_activity = time.monotonic()
@@ -226,19 +274,23 @@ class SessionRequests:
             raise refused(path, str(exc)) from None
 
     # -- questions (ACP elicitation) ----------------------------------------------------
-    async def elicit(self, message: str, mode: Any) -> Any:
+    async def elicit(self, message: str, mode: ElicitationMode) -> CreateElicitationResponse:
         """Ask the chat's people what the agent wants to know; their answer goes back as it is."""
-        questions = self.persona.context.questions
+        questions = self.asker.questions
         if questions is None:
             return CancelElicitationResponse(action="cancel")
-        schema = getattr(mode, "requested_schema", None)
+        match mode:
+            case ElicitationFormSessionMode() | ElicitationFormRequestMode():
+                fields, url = fields_from_schema(mode.requested_schema), None
+            case ElicitationUrlSessionMode() | ElicitationUrlRequestMode():
+                fields, url = [], mode.url
         self.last_activity = time.monotonic()
         answer = await questions.ask(
-            persona_id=self.persona.id,
-            persona_name=self.persona.name,
+            persona_id=self.asker.persona_id,
+            persona_name=self.asker.name,
             message=message,
-            fields=fields_from_schema(schema) if schema is not None else [],
-            url=getattr(mode, "url", None),
+            fields=fields,
+            url=url,
         )
         self.last_activity = time.monotonic()
         if answer.action == "accept":

@@ -9,31 +9,43 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sys
+import logging
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from acp.schema import EnvVariable, HttpHeader, HttpMcpServer, McpServerStdio, PromptResponse
+from acp.schema import (
+    AvailableCommandsUpdate,
+    ConfigOptionUpdate,
+    CurrentModeUpdate,
+    PromptResponse,
+    UsageUpdate,
+)
 
-from ..mcp.bridge import TOKEN_VARIABLE
+from ..mcp.tokens import McpCaller
 from .adapter_quirks import (
     answers_late_after_cancel,
     is_claude,
     keeps_first_instructions_on_resume,
     reads_missing_files_as_empty,
 )
-from .agent_requests import SessionRequests
+from .agent_requests import Activity, AgentRequests, Asker
+from .client import SessionUpdate
 from .files import FileAccess
 from .process import AgentProcess
 from .render import TurnRenderer
+from .session_config import claude_meta, mcp_servers
 from .session_options import SessionOptions
-from .setup import SessionSetup, skills_plugin
+from .session_store import SessionStore
+from .setup import SessionSetup, instructions_preamble
 
 if TYPE_CHECKING:
-    from .acp_persona import BaseAcpPersona
+    from ..runtime import Runtime
+    from .launch import AgentLaunch
+    from .terminals import TerminalManager
 
 
-JUPYTER_MCP_NAME = "jupyter"
 CANCEL_GRACE = 5.0  # seconds an agent has to end a cancelled turn before it counts as frozen
 
 
@@ -45,25 +57,43 @@ class AgentSilent(RuntimeError):
     """The agent sent nothing for too long."""
 
 
-class AgentSession(SessionRequests):
-    def __init__(self, persona: BaseAcpPersona):
-        runtime = persona.runtime
-        self.persona = persona
+@dataclass(frozen=True)
+class SessionParts:
+    """What an agent session is given by its persona; it never reaches back into the persona."""
+
+    launch: Callable[[], AgentLaunch]  # the agent's program, as the persona's spec says now
+    store: SessionStore  # the session id and usage, kept in the chat
+    asker: Asker  # who answers the agent's requests
+    chat_path: str
+    history: Callable[[], str]  # the chat's conversation, for a new session that lost it
+    mcp_caller: McpCaller  # who the notebook tools see
+    note_once: Callable[[str], None]
+    notice: Callable[[str], None]
+    log: logging.Logger
+
+
+class AgentSession:
+    """One ACP session: opened, resumed or replaced as needed, and prompted turn by turn."""
+
+    def __init__(self, runtime: Runtime, parts: SessionParts):
+        self.runtime = runtime
+        self.parts = parts
         self.supervisor = runtime.agents
-        self.cwd = runtime.chat_dir(persona.context.chat_path)
+        self.cwd = runtime.chat_dir(parts.chat_path)
         contents = getattr(runtime.serverapp, "contents_manager", None)
         rules = runtime.path_rules
-        super().__init__(FileAccess(rules, contents, runtime.documents), rules)
+        self.activity = Activity(time.monotonic())
+        self.requests = AgentRequests(
+            FileAccess(rules, contents, runtime.documents), rules, parts.asker, self.cwd, self.activity
+        )
         self.process: AgentProcess | None = None
         self.session_id: str | None = None
-        self.renderer: TurnRenderer | None = None
         self.applied: SessionSetup | None = None
         self.replaying = False
         self.needs_reset = False
         self.preamble: list[str] = []  # said before the next prompt (instructions, history)
         self.available_commands: list[tuple[str, str]] = []
         self.options = SessionOptions()
-        self.last_activity = time.monotonic()
         self.mcp_token: str | None = None
         # the prompt of a cancelled turn, until the agent ends it: its late updates are dropped,
         # and the next turn waits for it (or restarts an agent that never ends it)
@@ -71,6 +101,30 @@ class AgentSession(SessionRequests):
         self.cancelled_at = 0.0
         self._prompt: asyncio.Future[Any] | None = None
         self._watchers: set[asyncio.Future[None]] = set()
+
+    @property
+    def renderer(self) -> TurnRenderer | None:
+        return self.requests.renderer
+
+    @property
+    def last_activity(self) -> float:
+        return self.activity.at
+
+    @last_activity.setter
+    def last_activity(self, value: float) -> None:
+        self.activity.at = value
+
+    @property
+    def terminals(self) -> TerminalManager | None:
+        return self.requests.terminals
+
+    def show_path(self, path: str) -> str:
+        return self.requests.show_path(path)
+
+    def take_preamble(self) -> list[str]:
+        """What to say before the next prompt (instructions, history), once."""
+        preamble, self.preamble = self.preamble, []
+        return preamble
 
     # -- facts -------------------------------------------------------------------------
     @property
@@ -90,12 +144,12 @@ class AgentSession(SessionRequests):
     async def ensure(self, setup: SessionSetup) -> None:
         """Make the session ready for a prompt with `setup` (the spec as it is now)."""
         await self._settle_cancelled_turn()
-        process = await self.supervisor.acquire(self.persona.launch())
+        process = await self.supervisor.acquire(self.parts.launch())
         if process is not self.process:
             self._unbind()
             self.process, self.session_id = process, None
-            self.reset_terminals(process.launch.environment, self.persona.runtime.reaper)
-            self.missing_reads_empty = self._quirk(reads_missing_files_as_empty)
+            self.requests.reset_terminals(process.launch.environment, self.runtime.reaper)
+            self.requests.missing_reads_empty = self._quirk(reads_missing_files_as_empty)
         if self.session_id is None:
             await self._open(setup)
         else:
@@ -106,7 +160,7 @@ class AgentSession(SessionRequests):
                 )
                 await self._reopen(setup, fresh=fresh)
             if not self.speaks_claude and setup.instructions != previous.instructions:
-                self.preamble.append(self.persona.instructions_preamble(setup))
+                self.preamble.append(instructions_preamble(setup))
             self.applied = setup
         await self._apply_model_and_mode(setup)
 
@@ -123,10 +177,10 @@ class AgentSession(SessionRequests):
         if draining.done() or self.process is None:
             return
         name = self.process.launch.name
-        self.persona.log.warning("agent %s did not end a cancelled turn: restarting it", name)
+        self.parts.log.warning("agent %s did not end a cancelled turn: restarting it", name)
         await self.supervisor.stop(self.process.launch.key)
-        self.persona.notice(
-            f"⚠️ The agent of @{self.persona.mention_name} did not end its stopped turn within "
+        self.parts.notice(
+            f"⚠️ The agent of @{self.parts.asker.mention_name} did not end its stopped turn within "
             f"{CANCEL_GRACE:g} s and was restarted; the conversation continues."
         )
 
@@ -137,60 +191,34 @@ class AgentSession(SessionRequests):
         return self.speaks_claude and previous.instructions != setup.instructions
 
     def _meta(self, setup: SessionSetup) -> dict[str, Any]:
-        if not self.speaks_claude:
-            return {}
-        meta: dict[str, Any] = {}
-        if setup.instructions:
-            meta["systemPrompt"] = {"append": setup.instructions}
-        options: dict[str, Any] = {}
-        plugin = skills_plugin(setup.skills)
-        if plugin is not None:
-            options["plugins"] = [{"type": "local", "path": str(plugin)}]
-        if self._jupyter_tools_url() is not None:
-            # NotebookEdit would rewrite the .ipynb behind the live notebook: use the MCP tools
-            options["disallowedTools"] = ["NotebookEdit"]
-        if options:
-            meta["claudeCode"] = {"options": options}
-        return meta
+        return claude_meta(setup, self._tools_url() is not None) if self.speaks_claude else {}
 
-    def _jupyter_tools_url(self) -> str | None:
-        runtime = self.persona.runtime
-        if not runtime.settings.notebook_tools or runtime.mcp_url is None:
-            return None
-        return runtime.mcp_url
+    def _tools_url(self) -> str | None:
+        return self.runtime.mcp_url if self.runtime.settings.notebook_tools else None
 
     def _mcp_servers(self, setup: SessionSetup) -> list[Any]:
-        """The spec's MCP servers, and the notebook tools of this Jupyter server."""
-        servers = setup.acp_mcp_servers()
-        url = self._jupyter_tools_url()
-        if url is None or self.process is None:
-            return servers
-        if self.mcp_token is None:
-            self.mcp_token = self.persona.runtime.mcp_tokens.mint(self.persona.mcp_caller())
-        if self.process.capability("mcp_capabilities", "http"):
-            header = HttpHeader(name="Authorization", value=f"Bearer {self.mcp_token}")
-            servers.append(HttpMcpServer(type="http", name=JUPYTER_MCP_NAME, url=url, headers=[header]))
-        else:  # the agent starts MCP servers as programs: a bridge to the endpoint
-            env = [EnvVariable(name=TOKEN_VARIABLE, value=self.mcp_token)]
-            args = ["-m", "jupyter_ai_personas.mcp.bridge", url]
-            servers.append(McpServerStdio(name=JUPYTER_MCP_NAME, command=sys.executable, args=args, env=env))
-        return servers
+        url = self._tools_url()
+        if url is not None and self.mcp_token is None:
+            self.mcp_token = self.runtime.mcp_tokens.mint(self.parts.mcp_caller)
+        http = bool(self.process is not None and self.process.capability("mcp_capabilities", "http"))
+        return mcp_servers(setup, url, self.mcp_token, http)
 
     async def _open(self, setup: SessionSetup, *, resume: bool = True) -> None:
         """A session for this chat: the stored one continued when possible, else a new one that
         is told the chat history when there was an earlier conversation."""
-        stored = self.persona.stored_session()
+        launch = self.parts.launch()
+        stored = self.parts.store.stored((launch.program_key, launch.key))
         if stored and resume and await self._resume(stored, setup):
             return
         response = await self.connection.new_session(
             cwd=str(self.cwd), mcp_servers=self._mcp_servers(setup), **self._meta(setup)
         )
         self._bind(response.session_id, response)
-        self.persona.store_session(response.session_id)
+        self.parts.store.store(response.session_id, launch.program_key)
         if not self.speaks_claude and setup.instructions:
-            self.preamble.append(self.persona.instructions_preamble(setup))
+            self.preamble.append(instructions_preamble(setup))
         if stored:  # the agent lost the conversation: remind it
-            history = self.persona.history_preamble()
+            history = self.parts.history()
             if history:
                 self.preamble.append(history)
         self.applied = setup
@@ -209,7 +237,7 @@ class AgentSession(SessionRequests):
             try:
                 response = await method(session_id=session_id, cwd=str(self.cwd), mcp_servers=servers, **meta)
             except Exception as exc:
-                self.persona.log.info("could not reopen session %s: %s", session_id, exc)
+                self.parts.log.info("could not reopen session %s: %s", session_id, exc)
                 self._unbind()
                 continue
             self.replaying = False
@@ -234,7 +262,7 @@ class AgentSession(SessionRequests):
 
     async def _apply_model_and_mode(self, setup: SessionSetup) -> None:
         assert self.session_id is not None
-        await self.options.apply(self.connection, self.session_id, setup, self.persona.note_once)
+        await self.options.apply(self.connection, self.session_id, setup, self.parts.note_once)
 
     def _bind(self, session_id: str, response: Any, *, replaying: bool = False) -> None:
         assert self.process is not None
@@ -252,9 +280,9 @@ class AgentSession(SessionRequests):
     async def prompt(self, blocks: list[Any], renderer: TurnRenderer, idle_timeout: float) -> PromptResponse:
         assert self.process is not None and self.session_id is not None
         process = self.process
-        self.renderer = renderer
+        self.requests.renderer = renderer
         self.last_activity = time.monotonic()
-        self.turn_started()
+        self.requests.turn_started()
         self.supervisor.turn_started(process)
         task = asyncio.ensure_future(self.connection.prompt(session_id=self.session_id, prompt=blocks))
         self._prompt = task
@@ -264,7 +292,7 @@ class AgentSession(SessionRequests):
                 done, _ = await asyncio.wait({task}, timeout=max(0.5, remaining) if idle_timeout else None)
                 if done:
                     return task.result()
-                if self.persona.waiting_for_permission():
+                if self.parts.asker.waiting():
                     self.last_activity = time.monotonic()
                 elif idle_timeout and time.monotonic() - self.last_activity >= idle_timeout:
                     await self.cancel()
@@ -275,7 +303,7 @@ class AgentSession(SessionRequests):
             if not task.done() and task is not self.draining:
                 task.cancel()
             self._prompt = None
-            self.renderer = None
+            self.requests.renderer = None
             self.supervisor.turn_ended(process)
 
     async def _gone_text(self, process: AgentProcess) -> str:
@@ -294,7 +322,7 @@ class AgentSession(SessionRequests):
         """/stop: tell the agent, and drop the turn's late updates until the agent ends it."""
         if self.renderer is not None:
             self.renderer.abort("cancelled")
-            self.renderer = None
+            self.requests.renderer = None
         prompt = self._prompt
         if prompt is not None and not prompt.done():
             self.draining, self.cancelled_at = prompt, time.monotonic()
@@ -312,15 +340,15 @@ class AgentSession(SessionRequests):
         """A visible note when the agent does not end a stopped turn within the grace period."""
         await asyncio.wait({prompt}, timeout=CANCEL_GRACE)
         if not prompt.done() and self.draining is prompt:
-            self.persona.notice(
-                f"⏳ @{self.persona.mention_name} has not ended its stopped turn after {CANCEL_GRACE:g} s "
-                "(its agent may be frozen); your next message to it restarts the agent."
+            self.parts.notice(
+                f"⏳ @{self.parts.asker.mention_name} has not ended its stopped turn after "
+                f"{CANCEL_GRACE:g} s (its agent may be frozen); your next message to it restarts the agent."
             )
 
     async def close(self) -> None:
         """The persona leaves the chat: free the session in the agent (the id stays stored)."""
-        self.close_terminals()
-        runtime = self.persona.runtime
+        self.requests.close_terminals()
+        runtime = self.runtime
         runtime.mcp_tokens.revoke(self.mcp_token)
         if self.mcp_token:
             runtime.mcp_reads.forget(self.mcp_token)
@@ -334,19 +362,21 @@ class AgentSession(SessionRequests):
         self.process = None
 
     # -- the agent's notifications -----------------------------------------------------
-    def on_update(self, update: Any) -> None:
+    def on_update(self, update: SessionUpdate) -> None:
         self.last_activity = time.monotonic()
-        kind = getattr(update, "session_update", None)
-        if kind == "available_commands_update":
-            self.available_commands = [(c.name, c.description) for c in update.available_commands]
-            return
-        if self.options.on_update(update):
-            return
-        if self.replaying or self.renderer is None or self.draining is not None:
+        match update:
+            case AvailableCommandsUpdate():
+                self.available_commands = [(c.name, c.description) for c in update.available_commands]
+                return
+            case CurrentModeUpdate() | ConfigOptionUpdate():
+                self.options.on_update(update)
+                return
+        renderer = self.renderer
+        if self.replaying or renderer is None or self.draining is not None:
             return  # a replay of history, or a late update of a stopped turn
-        self.renderer.on_update(update)
-        if kind == "usage_update":
-            self.persona.record_usage(self.renderer.usage)
+        renderer.on_update(update)
+        if isinstance(update, UsageUpdate):
+            self.parts.store.record_usage(renderer.usage)
 
     def on_process_exit(self) -> None:
-        self.close_terminals()
+        self.requests.close_terminals()

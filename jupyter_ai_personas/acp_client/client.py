@@ -1,35 +1,65 @@
 """AcpClient: our side of the Agent Client Protocol, one per agent process.
 
 The agent's requests and notifications name a session; each session is bound to the
-chat persona that owns it, which does the work.
+chat persona's `AgentSession`, whose `requests` do the work.
 """
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
-from acp import RequestError
+from acp import Client, RequestError
 from acp.schema import (
+    AgentMessageChunk,
+    AgentPlanContentUpdate,
+    AgentPlanRemovedUpdate,
+    AgentPlanUpdate,
+    AgentThoughtChunk,
+    AvailableCommandsUpdate,
     CancelElicitationResponse,
+    ConfigOptionUpdate,
+    CreateElicitationResponse,
     CreateTerminalResponse,
+    CurrentModeUpdate,
     DeniedOutcome,
+    ElicitationMode,
     EnvVariable,
     KillTerminalResponse,
     PermissionOption,
     ReadTextFileResponse,
     ReleaseTerminalResponse,
     RequestPermissionResponse,
+    SessionInfoUpdate,
     TerminalOutputResponse,
+    ToolCallProgress,
+    ToolCallStart,
     ToolCallUpdate,
+    UsageUpdate,
+    UserMessageChunk,
     WaitForTerminalExitResponse,
     WriteTextFileResponse,
 )
 
+#: what a `session/update` notification carries (the SDK's `SessionNotification.update`)
+SessionUpdate = (
+    UserMessageChunk
+    | AgentMessageChunk
+    | AgentThoughtChunk
+    | ToolCallStart
+    | ToolCallProgress
+    | AgentPlanUpdate
+    | AgentPlanContentUpdate
+    | AgentPlanRemovedUpdate
+    | AvailableCommandsUpdate
+    | CurrentModeUpdate
+    | ConfigOptionUpdate
+    | SessionInfoUpdate
+    | UsageUpdate
+)
 
-class SessionBinding(Protocol):
-    """What a chat persona's ACP session does with the agent's calls."""
 
-    def on_update(self, update: Any) -> None: ...
+class SessionRequests(Protocol):
+    """What a session does with the agent's requests (files, terminals, permissions, questions)."""
 
     async def request_permission(
         self, tool_call: ToolCallUpdate, options: list[PermissionOption]
@@ -58,89 +88,100 @@ class SessionBinding(Protocol):
 
     async def release_terminal(self, terminal_id: str) -> ReleaseTerminalResponse: ...
 
+    async def elicit(self, message: str, mode: ElicitationMode) -> CreateElicitationResponse: ...
+
+
+class SessionBinding(Protocol):
+    """A chat persona's ACP session: it takes the agent's updates and answers its requests."""
+
+    @property
+    def requests(self) -> SessionRequests: ...
+
+    def on_update(self, update: SessionUpdate) -> None: ...
+
     def on_process_exit(self) -> None: ...
 
-    async def elicit(self, message: str, mode: Any) -> Any: ...
 
-
-class AcpClient:
+class AcpClient(Client):
     def __init__(self) -> None:
         self.bindings: dict[str, SessionBinding] = {}
 
-    def _binding(self, session_id: str) -> SessionBinding:
+    def _requests(self, session_id: str) -> SessionRequests:
         binding = self.bindings.get(session_id)
         if binding is None:
             raise RequestError.invalid_params({"sessionId": f"unknown session {session_id}"})
-        return binding
+        return binding.requests
 
     def on_process_exit(self) -> None:
         for binding in list(self.bindings.values()):
             binding.on_process_exit()
 
     # -- acp.Client --------------------------------------------------------------------
-    async def session_update(self, session_id: str, update: Any, **kwargs: Any) -> None:
+    async def session_update(self, session_id: str, update: SessionUpdate, **kwargs: Any) -> None:
         binding = self.bindings.get(session_id)
         if binding is not None:
             binding.on_update(update)
 
     async def request_permission(
-        self, options: list[PermissionOption], session_id: str, tool_call: ToolCallUpdate, **kwargs: Any
+        self, session_id: str, tool_call: ToolCallUpdate, options: list[PermissionOption], **kwargs: Any
     ) -> RequestPermissionResponse:
         binding = self.bindings.get(session_id)
         if binding is None:
             return RequestPermissionResponse(outcome=DeniedOutcome(outcome="cancelled"))
-        return await binding.request_permission(tool_call, options)
+        return await binding.requests.request_permission(tool_call, options)
 
     async def read_text_file(
-        self, path: str, session_id: str, limit: int | None = None, line: int | None = None, **kwargs: Any
+        self, session_id: str, path: str, line: int | None = None, limit: int | None = None, **kwargs: Any
     ) -> ReadTextFileResponse:
-        return await self._binding(session_id).read_text_file(path, line, limit)
+        return await self._requests(session_id).read_text_file(path, line, limit)
 
     async def write_text_file(
-        self, content: str, path: str, session_id: str, **kwargs: Any
+        self, session_id: str, path: str, content: str, **kwargs: Any
     ) -> WriteTextFileResponse:
-        return await self._binding(session_id).write_text_file(path, content)
+        return await self._requests(session_id).write_text_file(path, content)
 
     async def create_terminal(
         self,
-        command: str,
         session_id: str,
+        command: str,
         args: list[str] | None = None,
-        cwd: str | None = None,
         env: list[EnvVariable] | None = None,
+        cwd: str | None = None,
         output_byte_limit: int | None = None,
         **kwargs: Any,
     ) -> CreateTerminalResponse:
         variables = {v.name: v.value for v in env or []}
-        return await self._binding(session_id).create_terminal(
+        return await self._requests(session_id).create_terminal(
             command, list(args or []), variables, cwd, output_byte_limit
         )
 
     async def terminal_output(
         self, session_id: str, terminal_id: str, **kwargs: Any
     ) -> TerminalOutputResponse:
-        return await self._binding(session_id).terminal_output(terminal_id)
+        return await self._requests(session_id).terminal_output(terminal_id)
 
     async def release_terminal(
         self, session_id: str, terminal_id: str, **kwargs: Any
     ) -> ReleaseTerminalResponse:
-        return await self._binding(session_id).release_terminal(terminal_id)
+        return await self._requests(session_id).release_terminal(terminal_id)
 
     async def wait_for_terminal_exit(
         self, session_id: str, terminal_id: str, **kwargs: Any
     ) -> WaitForTerminalExitResponse:
-        return await self._binding(session_id).wait_for_terminal_exit(terminal_id)
+        return await self._requests(session_id).wait_for_terminal_exit(terminal_id)
 
     async def kill_terminal(self, session_id: str, terminal_id: str, **kwargs: Any) -> KillTerminalResponse:
-        return await self._binding(session_id).kill_terminal(terminal_id)
+        return await self._requests(session_id).kill_terminal(terminal_id)
 
-    async def create_elicitation(self, message: str, mode: Any, **kwargs: Any) -> Any:
+    async def create_elicitation(
+        self, message: str, mode: ElicitationMode, **kwargs: Any
+    ) -> CreateElicitationResponse:
         """A question for the people in the chat (a form, or a link to open)."""
         session_id = getattr(mode, "session_id", None)
         binding = self.bindings.get(session_id) if session_id else None
         if binding is None:
             return CancelElicitationResponse(action="cancel")
-        return await binding.elicit(message, mode)
+        return await binding.requests.elicit(message, mode)
 
     async def complete_elicitation(self, elicitation_id: str, **kwargs: Any) -> None:
         return None

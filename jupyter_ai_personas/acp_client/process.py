@@ -99,13 +99,14 @@ class AgentProcess:
 
     # -- life cycle --------------------------------------------------------------------
     async def start(self) -> None:
+        env = self.launch.environment
         try:
             self.process = await asyncio.create_subprocess_exec(
                 *self.launch.argv,
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
-                env=self.launch.environment,
+                env=self.reaper.marked_environment(env) if self.reaper is not None else env,
                 cwd=self.cwd,
                 start_new_session=True,  # its own process group: killed as a whole
                 limit=STDOUT_LIMIT,

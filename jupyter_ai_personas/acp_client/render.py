@@ -12,7 +12,26 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from acp.schema import (
+    AgentMessageChunk,
+    AgentPlanUpdate,
+    AgentThoughtChunk,
+    ContentToolCallContent,
+    EmbeddedResourceContentBlock,
+    FileEditToolCallContent,
+    ImageContentBlock,
+    ResourceContentBlock,
+    TerminalToolCallContent,
+    TextContentBlock,
+    TextResourceContents,
+    ToolCallProgress,
+    ToolCallStart,
+    ToolCallUpdate,
+    UsageUpdate,
+)
+
 from ..chat import MessageStream
+from .client import SessionUpdate
 from .markdown import (
     DiffContent,
     TerminalContent,
@@ -26,10 +45,12 @@ from .markdown import (
 )
 
 if TYPE_CHECKING:
-    from ..persona import BasePersona
+    from ..turn_writer import TurnWriter
     from .terminals import TerminalManager
 
 KEY = "jupyter_ai_personas"
+ToolCallContent = FileEditToolCallContent | TerminalToolCallContent | ContentToolCallContent
+ToolCallChange = ToolCallStart | ToolCallProgress | ToolCallUpdate
 STOP_NOTES = {
     "max_tokens": "✂️ _The reply was cut: the agent reached its token limit._",
     "max_turn_requests": "✂️ _The agent reached its limit of model requests for one turn._",
@@ -61,29 +82,29 @@ def is_agent_notice(update: Any) -> bool:
 
 def block_text(block: Any) -> str:
     """Markdown for one ACP content block."""
-    kind = getattr(block, "type", None)
-    if kind == "text":
-        return block.text
-    if kind == "image":
-        return f"![image](data:{block.mime_type};base64,{block.data})"
-    if kind == "resource_link":
-        return f"[{block.name or block.uri}]({block.uri})"
-    if kind == "resource":
-        resource = block.resource
-        text = getattr(resource, "text", None)
-        return fence(text) if text else f"[{resource.uri}]({resource.uri})"
+    match block:
+        case TextContentBlock():
+            return block.text
+        case ImageContentBlock():
+            return f"![image](data:{block.mime_type};base64,{block.data})"
+        case ResourceContentBlock():
+            return f"[{block.name or block.uri}]({block.uri})"
+        case EmbeddedResourceContentBlock(resource=TextResourceContents() as resource):
+            return fence(resource.text) if resource.text else f"[{resource.uri}]({resource.uri})"
+        case EmbeddedResourceContentBlock(resource=resource):
+            return f"[{resource.uri}]({resource.uri})"
     return ""
 
 
 class TurnRenderer:
     def __init__(
         self,
-        persona: BasePersona,
+        writer: TurnWriter,
         *,
         show_path: Callable[[str], str] = str,
         terminals: TerminalManager | None = None,
     ):
-        self.persona = persona
+        self.writer = writer
         self.show_path = show_path
         self.terminals = terminals
         self.text: MessageStream | None = None
@@ -93,30 +114,30 @@ class TurnRenderer:
         self.usage: dict[str, Any] | None = None
 
     def _meta(self, kind: str, **extra: Any) -> dict[str, Any]:
-        return {KEY: {"kind": kind, "persona": self.persona.id, **extra}}
+        return {KEY: {"kind": kind, "persona": self.writer.sender, **extra}}
 
     # -- updates -----------------------------------------------------------------------
-    def on_update(self, update: Any) -> None:
-        kind = getattr(update, "session_update", None)
-        if kind == "agent_message_chunk" and is_agent_notice(update):
-            self._notice(block_text(update.content))
-        elif kind == "agent_message_chunk":
-            self._text(block_text(update.content))
-        elif kind == "agent_thought_chunk":
-            self._thought(block_text(update.content))
-        elif kind in ("tool_call", "tool_call_update"):
-            self._tool_call(update)
-        elif kind == "plan":
-            self._plan([entry.model_dump() for entry in update.entries])
-        elif kind == "usage_update":
-            self.usage = update.model_dump(exclude_none=True, exclude={"session_update", "field_meta"})
+    def on_update(self, update: SessionUpdate) -> None:
+        match update:
+            case AgentMessageChunk() if is_agent_notice(update):
+                self._notice(block_text(update.content))
+            case AgentMessageChunk():
+                self._text(block_text(update.content))
+            case AgentThoughtChunk():
+                self._thought(block_text(update.content))
+            case ToolCallStart() | ToolCallProgress():
+                self._tool_call(update)
+            case AgentPlanUpdate():
+                self._plan([entry.model_dump() for entry in update.entries])
+            case UsageUpdate():
+                self.usage = update.model_dump(exclude_none=True, exclude={"session_update", "field_meta"})
 
     def _text(self, text: str) -> None:
         if not text:
             return
         self._close_thought()
         if self.text is None:
-            self.text = self.persona.open_stream(metadata=self._meta("reply"))
+            self.text = self.writer.open_stream(metadata=self._meta("reply"))
         self.text.write(text)
 
     def _thought(self, text: str) -> None:
@@ -124,7 +145,7 @@ class TurnRenderer:
             return
         self._close_text()
         if self.thought is None:
-            self.thought = self.persona.open_stream(
+            self.thought = self.writer.open_stream(
                 metadata=self._meta("thinking"),
                 wrap=("<details><summary>💭 Thinking</summary>\n\n", "\n\n</details>"),
             )
@@ -134,7 +155,7 @@ class TurnRenderer:
         """A notice of the agent's own (e.g. about its modes): a message apart, not reply text."""
         if not text.strip():
             return
-        self.persona.chat.post(self.persona.id, f"ℹ️ {text.strip()}", metadata=self._meta("notice"))
+        self.writer.note(f"ℹ️ {text.strip()}", metadata=self._meta("notice"))
 
     def _close_text(self) -> None:
         if self.text is not None:
@@ -146,43 +167,43 @@ class TurnRenderer:
             self.thought.close()
             self.thought = None
 
-    def _tool_call(self, update: Any) -> None:
+    def _tool_call(self, update: ToolCallChange) -> None:
         self._close_text()
         self._close_thought()
         entry = self.entry_for(update)
         self.show_tool_call(entry)
 
-    def entry_for(self, update: Any) -> ToolCallEntry:
+    def entry_for(self, update: ToolCallChange) -> ToolCallEntry:
         """The tool call an update (or a permission request's tool call) is about, merged."""
         tool_call_id = update.tool_call_id
         entry = self.tool_calls.get(tool_call_id)
         if entry is None:
             entry = self.tool_calls[tool_call_id] = ToolCallEntry(ToolCallView(tool_call_id=tool_call_id))
         view = entry.view
-        if getattr(update, "title", None):
+        if update.title:
             view.title = update.title
-        if getattr(update, "kind", None):
+        if update.kind:
             view.kind = update.kind
-        if getattr(update, "status", None):
+        if update.status:
             view.status = update.status
-        if getattr(update, "locations", None):
+        if update.locations:
             view.locations = [loc.path for loc in update.locations]
-        if getattr(update, "raw_input", None) is not None:
+        if update.raw_input is not None:
             view.raw_input = update.raw_input
             if view.kind == "execute":
                 view.command = raw_command(update.raw_input) or view.command
-        if getattr(update, "content", None) is not None:
+        if update.content is not None:
             view.content = [c for c in (self._content(item) for item in update.content) if c is not None]
         return entry
 
-    def _content(self, item: Any) -> DiffContent | TextContent | TerminalContent | None:
-        kind = getattr(item, "type", None)
-        if kind == "diff":
-            return DiffContent(path=item.path, old_text=item.old_text, new_text=item.new_text)
-        if kind == "terminal":
-            return TerminalContent(terminal_id=item.terminal_id)
-        if kind == "content":
-            return TextContent(text=block_text(item.content))
+    def _content(self, item: ToolCallContent) -> DiffContent | TextContent | TerminalContent | None:
+        match item:
+            case FileEditToolCallContent():
+                return DiffContent(path=item.path, old_text=item.old_text, new_text=item.new_text)
+            case TerminalToolCallContent():
+                return TerminalContent(terminal_id=item.terminal_id)
+            case ContentToolCallContent():
+                return TextContent(text=block_text(item.content))
         return None
 
     def _refresh_terminals(self, view: ToolCallView) -> None:
@@ -208,11 +229,9 @@ class TurnRenderer:
             extra["permission"] = entry.permission
         structured = self._meta("tool_call", **extra)[KEY]
         if entry.message_id is None:
-            entry.message_id = self.persona.chat.post_rich(self.persona.id, body, structured)
-            if self.persona._turn is not None:
-                self.persona._turn.posted.append(entry.message_id)
+            entry.message_id = self.writer.post_rich(body, structured)
         else:
-            self.persona.chat.update_rich(entry.message_id, body, structured)
+            self.writer.update_rich(entry.message_id, body, structured)
 
     def permission_view(self, entry: ToolCallEntry) -> _ToolCallPermissionView:
         return _ToolCallPermissionView(self, entry)
@@ -223,11 +242,9 @@ class TurnRenderer:
         body = plan_markdown(entries)
         structured = self._meta("plan", entries=entries)[KEY]
         if self.plan_message_id is None:
-            self.plan_message_id = self.persona.chat.post_rich(self.persona.id, body, structured)
-            if self.persona._turn is not None:
-                self.persona._turn.posted.append(self.plan_message_id)
+            self.plan_message_id = self.writer.post_rich(body, structured)
         else:
-            self.persona.chat.update_rich(self.plan_message_id, body, structured)
+            self.writer.update_rich(self.plan_message_id, body, structured)
 
     # -- the end of a turn -------------------------------------------------------------
     def finish(self, stop_reason: str | None) -> None:
@@ -238,7 +255,7 @@ class TurnRenderer:
         if note and self.text is not None:
             self.text.write("\n\n" + note)
         elif note:
-            self.persona.chat.post(self.persona.id, note, metadata=self._meta("notice"))
+            self.writer.note(note, metadata=self._meta("notice"))
         self._close_text()
         self._close_thought()
 

@@ -119,6 +119,11 @@ def skills_text(skills: tuple[str, ...]) -> str:
     return f"\n\nSkills you can use; read a skill's SKILL.md before you use it:\n{listed}"
 
 
+def instructions_preamble(setup: SessionSetup) -> str:
+    """A spec's instructions for agents that take them with the prompt (not as a system prompt)."""
+    return f"<instructions>\n{setup.instructions}{skills_text(setup.skills)}\n</instructions>"
+
+
 def pick_option(offered: list[tuple[str, str]], wanted: str) -> str | None:
     """The id of the offered (id, name) pair matching `wanted` by id or name, any case."""
     wanted_lower = wanted.lower()

@@ -54,6 +54,10 @@ class TerminalManager:
         self.agent_env = agent_env
         self.terminals: dict[str, Terminal] = {}
 
+    def _environment(self, requested: dict[str, str]) -> dict[str, str]:
+        env = terminal_environment(self.agent_env, requested)
+        return self.reaper.marked_environment(env) if self.reaper is not None else env
+
     async def create(
         self,
         command: str,
@@ -73,7 +77,7 @@ class TerminalManager:
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.STDOUT,
                 cwd=workdir,
-                env=terminal_environment(self.agent_env, env),
+                env=self._environment(env),
                 start_new_session=True,
             )
         except OSError as exc:

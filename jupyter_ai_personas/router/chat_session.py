@@ -19,9 +19,10 @@ from ..chat_saving import ChatSaver
 from ..definitions import SYSTEM_USER_ID
 from ..manager import PersonaEntry, PersonaManager
 from ..permissions import PermissionBroker
-from ..persona import BasePersona, Turn
+from ..persona import BasePersona
 from ..questions import QuestionBroker
 from ..runtime import Runtime
+from ..turn_writer import Turn
 from .commands import CommandContext, CommandRegistry, parse_command
 from .mentions import mentioned
 from .routing import RoutingContext, route_message

@@ -1,0 +1,41 @@
+"""The conversation of a chat, as a new agent session is told it when it lost its own."""
+
+from __future__ import annotations
+
+from jupyterlab_chat.models import Message
+
+from ..chat import ChatWriter
+from ..definitions import SYSTEM_USER_ID
+
+HISTORY_MESSAGES = 30
+HISTORY_CHARS = 2000
+NOT_CONVERSATION = {"tool_call", "thinking", "plan", "notice", "permission", "question"}
+
+
+def said_in_conversation(message: Message) -> bool:
+    """What people and personas said: not the runtime's notices and command answers, not
+    commands, tool calls, permission requests, questions, thoughts, plans or errors."""
+    state = (message.metadata or {}).get("jupyter_ai_personas") or {}
+    if not message.body or message.sender == SYSTEM_USER_ID or state.get("error"):
+        return False
+    if state.get("kind") in NOT_CONVERSATION:
+        return False
+    return not message.body.lstrip().startswith("/")
+
+
+def history_text(chat: ChatWriter) -> str:
+    """The last messages before the one being answered, who said them, in a `<chat_history>`."""
+    users = chat.users()
+    messages = [m for m in chat.messages() if not m.deleted][-(HISTORY_MESSAGES + 1) : -1]
+    lines = []
+    for message in messages:
+        if not said_in_conversation(message):
+            continue
+        user = users.get(message.sender)
+        name = (user.display_name or user.name) if user else message.sender
+        lines.append(f"{name}: {message.body[:HISTORY_CHARS]}")
+    if not lines:
+        return ""
+    return (
+        "<chat_history>\nThe conversation so far in this chat:\n\n" + "\n\n".join(lines) + "\n</chat_history>"
+    )

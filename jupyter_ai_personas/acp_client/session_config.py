@@ -1,0 +1,48 @@
+"""What a session is opened with, besides the prompt: `_meta` for claude-agent-acp, and the MCP
+servers (the spec's, plus this Jupyter server's notebook tools with the session's token)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from acp.schema import EnvVariable, HttpHeader, HttpMcpServer, McpServerStdio
+
+from ..mcp.bridge import TOKEN_VARIABLE
+from .setup import SessionSetup, skills_plugin
+
+JUPYTER_MCP_NAME = "jupyter"
+
+
+def claude_meta(setup: SessionSetup, with_notebook_tools: bool) -> dict[str, Any]:
+    """claude-agent-acp's `_meta`: the instructions appended to its system prompt, skills as a
+    plugin, and NotebookEdit off where the notebook tools are given."""
+    meta: dict[str, Any] = {}
+    if setup.instructions:
+        meta["systemPrompt"] = {"append": setup.instructions}
+    options: dict[str, Any] = {}
+    plugin = skills_plugin(setup.skills)
+    if plugin is not None:
+        options["plugins"] = [{"type": "local", "path": str(plugin)}]
+    if with_notebook_tools:
+        # NotebookEdit would rewrite the .ipynb behind the live notebook: use the MCP tools
+        options["disallowedTools"] = ["NotebookEdit"]
+    if options:
+        meta["claudeCode"] = {"options": options}
+    return meta
+
+
+def mcp_servers(setup: SessionSetup, tools_url: str | None, token: str | None, http: bool) -> list[Any]:
+    """The spec's MCP servers, then the notebook tools (over HTTP, or a stdio bridge to them for
+    agents that only start MCP servers as programs)."""
+    servers = setup.acp_mcp_servers()
+    if tools_url is None or token is None:
+        return servers
+    if http:
+        header = HttpHeader(name="Authorization", value=f"Bearer {token}")
+        servers.append(HttpMcpServer(type="http", name=JUPYTER_MCP_NAME, url=tools_url, headers=[header]))
+    else:
+        env = [EnvVariable(name=TOKEN_VARIABLE, value=token)]
+        args = ["-m", "jupyter_ai_personas.mcp.bridge", tools_url]
+        servers.append(McpServerStdio(name=JUPYTER_MCP_NAME, command=sys.executable, args=args, env=env))
+    return servers
