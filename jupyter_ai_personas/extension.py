@@ -18,7 +18,6 @@ from traitlets import Bool, Dict, Float, Int, List, Unicode
 
 from .chat_saving import save_snapshots
 from .mcp.endpoint import McpHandler
-from .nodelay import enable_nodelay_on_rooms
 from .rest_handlers import (
     AnswersHandler,
     AvatarHandler,
@@ -32,6 +31,7 @@ from .rest_handlers import (
 )
 from .routes import ANSWERS, AVATARS, CREDENTIALS, MCP, PERMISSIONS, PERSONAS, SIGN_IN, STOP, TRUST
 from .shutdown import exit_when_stopped, stop_on_sigint
+from .upstream import enable_nodelay_on_rooms
 
 if TYPE_CHECKING:
     from .router.chat_router import ChatRouter

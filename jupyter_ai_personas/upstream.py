@@ -19,12 +19,22 @@ which runs before that join.
 jupyter-collaboration 5.0 (jupyter_server_ydoc 3.0.x): a document room saves itself only after
 `document_save_delay` seconds without a change, so a reply streaming for minutes would not
 reach the disk until it ends, and a stopping server cancels the pending save. We save chats
-ourselves through the room's own file loader (`DocumentRoom._file`, `_save_to_disc`).
+ourselves through the room's own file loader (`DocumentRoom._file`, `_save_to_disc`). A room
+no browser opened is released under the extension's lock for it (`_room_locks`), after its
+save in progress (`_saving_document`).
+
+jupyter-server-documents 0.x: its room manager keeps rooms in `_rooms_by_id`.
+
+jupyter_server_ydoc 3.0.x (`YDocWebSocketHandler.open`): a streamed reply is many small
+websocket frames; with Nagle's algorithm on (tornado's default) a small frame written while
+the previous one is unacknowledged waits for the peer's delayed ACK, about 40 ms. The room
+handler does not turn it off, so `enable_nodelay_on_rooms` wraps its `open` (a monkeypatch).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 from typing import Any
@@ -106,3 +116,45 @@ async def save_room_content(room: Any, content: Any) -> bool:
     except Exception as exc:  # OutOfBandChanges: the file changed on disk meanwhile
         log.warning("could not save %s at shutdown: %s", getattr(loader, "path", "?"), exc)
         return False
+
+
+def room_lock(extension: Any, room_id: str) -> Any:
+    """The lock jupyter-collaboration holds while it opens or cleans up a room."""
+    return extension._room_locks[room_id]
+
+
+def save_in_progress(room: Any) -> asyncio.Future[Any] | None:
+    """The save a collaboration room is running, if any."""
+    return getattr(room, "_saving_document", None)
+
+
+def server_documents_room(manager: Any, room_id: str) -> Any | None:
+    """A jupyter-server-documents room by id, if it is open."""
+    rooms = getattr(manager, "_rooms_by_id", None) or {}
+    return rooms.get(room_id)
+
+
+_NODELAY_MARK = "_jupyter_ai_personas_nodelay"
+
+
+def enable_nodelay_on_rooms(log: logging.Logger) -> bool:
+    """TCP_NODELAY on every collaboration websocket (see the module's note); once."""
+    try:
+        from jupyter_server_ydoc.handlers import YDocWebSocketHandler
+    except ImportError:
+        return False
+    original = YDocWebSocketHandler.open
+    if getattr(original, _NODELAY_MARK, False):
+        return True
+
+    @functools.wraps(original)
+    async def open_without_nagle(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            self.set_nodelay(True)
+        except Exception:  # the stream may already be gone; the handler copes
+            log.debug("could not set TCP_NODELAY", exc_info=True)
+        return await original(self, *args, **kwargs)
+
+    setattr(open_without_nagle, _NODELAY_MARK, True)
+    YDocWebSocketHandler.open = open_without_nagle  # type: ignore[method-assign]
+    return True

@@ -35,7 +35,7 @@ from .client import SessionUpdate
 from .files import FileAccess
 from .process import AgentProcess
 from .render import TurnRenderer
-from .session_config import claude_meta, mcp_servers
+from .session_config import AcpMcpServer, claude_meta, mcp_servers
 from .session_options import SessionOptions
 from .session_store import SessionStore
 from .setup import SessionSetup, instructions_preamble
@@ -196,7 +196,7 @@ class AgentSession:
     def _tools_url(self) -> str | None:
         return self.runtime.mcp_url if self.runtime.settings.notebook_tools else None
 
-    def _mcp_servers(self, setup: SessionSetup) -> list[Any]:
+    def _mcp_servers(self, setup: SessionSetup) -> list[AcpMcpServer]:
         url = self._tools_url()
         if url is not None and self.mcp_token is None:
             self.mcp_token = self.runtime.mcp_tokens.mint(self.parts.mcp_caller)

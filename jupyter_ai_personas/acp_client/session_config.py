@@ -6,10 +6,14 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from acp.schema import EnvVariable, HttpHeader, HttpMcpServer, McpServerStdio
+from acp.schema import EnvVariable, HttpHeader, HttpMcpServer, McpServerStdio, SseMcpServer
 
 from ..mcp.bridge import TOKEN_VARIABLE
+from ..specs import HttpMcpServer as HttpServerSpec
+from ..specs import StdioMcpServer as StdioServerSpec
 from .setup import SessionSetup, skills_plugin
+
+AcpMcpServer = HttpMcpServer | SseMcpServer | McpServerStdio
 
 JUPYTER_MCP_NAME = "jupyter"
 
@@ -32,10 +36,26 @@ def claude_meta(setup: SessionSetup, with_notebook_tools: bool) -> dict[str, Any
     return meta
 
 
-def mcp_servers(setup: SessionSetup, tools_url: str | None, token: str | None, http: bool) -> list[Any]:
+def acp_server(server: StdioServerSpec | HttpServerSpec) -> AcpMcpServer:
+    """A spec's MCP server as ACP names it."""
+    match server:
+        case HttpServerSpec(type="sse"):
+            headers = [HttpHeader(name=k, value=v) for k, v in server.headers.items()]
+            return SseMcpServer(type="sse", name=server.name, url=server.url, headers=headers)
+        case HttpServerSpec():
+            headers = [HttpHeader(name=k, value=v) for k, v in server.headers.items()]
+            return HttpMcpServer(type="http", name=server.name, url=server.url, headers=headers)
+        case StdioServerSpec():
+            env = [EnvVariable(name=k, value=v) for k, v in server.env.items()]
+            return McpServerStdio(name=server.name, command=server.command, args=server.args, env=env)
+
+
+def mcp_servers(
+    setup: SessionSetup, tools_url: str | None, token: str | None, http: bool
+) -> list[AcpMcpServer]:
     """The spec's MCP servers, then the notebook tools (over HTTP, or a stdio bridge to them for
     agents that only start MCP servers as programs)."""
-    servers = setup.acp_mcp_servers()
+    servers = [acp_server(server) for server in setup.mcp_servers]
     if tools_url is None or token is None:
         return servers
     if http:

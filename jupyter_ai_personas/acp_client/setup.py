@@ -11,12 +11,10 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ..specs import HttpMcpServer as HttpSpec
-from ..specs import PersonaSpec, SpecError, StdioMcpServer, split_front_matter
+from ..specs import HttpMcpServer, PersonaSpec, SpecError, StdioMcpServer, split_front_matter
 
 
 class SessionSetup(BaseModel):
@@ -25,55 +23,20 @@ class SessionSetup(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     instructions: str = ""
-    mcp_servers: tuple[dict[str, Any], ...] = ()
+    mcp_servers: tuple[StdioMcpServer | HttpMcpServer, ...] = ()
     skills: tuple[str, ...] = ()  # absolute paths
     model: str | None = None
     mode: str | None = None
-
-    def acp_mcp_servers(self) -> list[Any]:
-        from acp.schema import EnvVariable, HttpHeader, HttpMcpServer, McpServerStdio, SseMcpServer
-
-        servers: list[Any] = []
-        for server in self.mcp_servers:
-            if "url" in server:
-                headers = [HttpHeader(name=k, value=v) for k, v in server.get("headers", {}).items()]
-                cls = SseMcpServer if server.get("type") == "sse" else HttpMcpServer
-                servers.append(
-                    cls(
-                        type=server.get("type", "http"),
-                        name=server["name"],
-                        url=server["url"],
-                        headers=headers,
-                    )
-                )
-            else:
-                env = [EnvVariable(name=k, value=v) for k, v in server.get("env", {}).items()]
-                servers.append(
-                    McpServerStdio(
-                        name=server["name"], command=server["command"], args=server.get("args", []), env=env
-                    )
-                )
-        return servers
 
 
 def setup_from_spec(spec: PersonaSpec | None, instructions: str, spec_dir: Path | None) -> SessionSetup:
     if spec is None:
         return SessionSetup(instructions=instructions)
-    servers: list[dict[str, Any]] = []
-    for server in spec.mcp_servers:
-        if isinstance(server, HttpSpec):
-            servers.append(
-                {"name": server.name, "url": server.url, "type": server.type, "headers": server.headers}
-            )
-        elif isinstance(server, StdioMcpServer):
-            servers.append(
-                {"name": server.name, "command": server.command, "args": server.args, "env": server.env}
-            )
     base = spec_dir or Path.cwd()
     skills = tuple(str((base / path).resolve()) for path in spec.skills)
     return SessionSetup(
         instructions=instructions,
-        mcp_servers=tuple(servers),
+        mcp_servers=tuple(spec.mcp_servers),
         skills=skills,
         model=spec.model,
         mode=spec.mode,

@@ -18,6 +18,7 @@ from jupyter_ydoc import YNotebook, YUnicode
 from pycrdt import Text
 
 from ..paths import PathRules
+from ..upstream import room_lock, save_in_progress, server_documents_room
 from .layer import DocumentLayer
 from .notebook import NotebookError
 from .sync import apply_notebook_json
@@ -126,8 +127,8 @@ class CollaborationLayer(DocumentLayer):
         room = self._room(room_id)
         if room is None or getattr(room, "clients", None):
             return  # gone already, or a person joined: their connection cleans it up
-        async with self.extension._room_locks[room_id]:
-            saving = getattr(room, "_saving_document", None)
+        async with room_lock(self.extension, room_id):
+            saving = save_in_progress(room)
             if saving is not None and not saving.done():
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(asyncio.shield(saving), 10)
@@ -158,9 +159,7 @@ class ServerDocumentsLayer(CollaborationLayer):
             raise NotebookError(f"{api_path} cannot be opened: {exc}") from None
 
     def _room(self, room_id: str) -> Any:
-        manager = self.serverapp.web_app.settings.get("yroom_manager")
-        rooms = getattr(manager, "_rooms_by_id", None) or {}
-        return rooms.get(room_id)
+        return server_documents_room(self.serverapp.web_app.settings.get("yroom_manager"), room_id)
 
     async def _open_text(self, api_path: str) -> YUnicode | None:
         return None if not self.is_open(api_path) else await super()._open_text(api_path)
