@@ -27,14 +27,10 @@ from jupyterlab_chat.ychat import YChat
 from pycrdt import Map
 
 from .chat_saving import ChatSaver
+from .message_meta import KEY, RICH_MIME, RichMeta, metadata
 from .streaming import shown_end, split_point
 
 log = logging.getLogger(__name__)
-STATE_KEY = "jupyter_ai_personas"
-# Rich persona messages (tool calls, plans, permission requests) carry their structured form
-# under this MIME type, which the frontend extension renders; `text/markdown` is the fallback
-# plain jupyterlab-chat shows.
-RICH_MIME = "application/vnd.jupyter-ai-personas.v1+json"
 
 
 class ChatWriter:
@@ -80,12 +76,12 @@ class ChatWriter:
 
     # -- runtime state kept in the chat's metadata (survives server restarts) ------------
     def state(self) -> dict[str, Any]:
-        return dict(self.ychat.get_metadata().get(STATE_KEY) or {})
+        return dict(self.ychat.get_metadata().get(KEY) or {})
 
     def update_state(self, **values: Any) -> None:
         state = self.state()
         state.update(values)
-        self.ychat.set_metadata(STATE_KEY, state)
+        self.ychat.set_metadata(KEY, state)
         self.save_now()  # e.g. a new session id: a restart must find it
 
     # -- messages ----------------------------------------------------------------------
@@ -146,21 +142,26 @@ class ChatWriter:
                 if message_ids is None or ymessage.get("id") in message_ids:
                     ymessage["raw_time"] = False
 
-    def rich(self, body: str, structured: dict[str, Any]) -> dict[str, Any]:
-        """The fields of a rich message: markdown body, structured metadata and mime model."""
-        data = {**structured, "chat_id": self.ychat.get_metadata().get("id")}
+    def rich(self, body: str, meta: RichMeta) -> dict[str, Any]:
+        """The fields of a rich message: the markdown body (what plain jupyterlab-chat shows),
+        the structured metadata, and the same data in the MIME model the frontend renders."""
+        fields = metadata(meta)
+        data = {**fields[KEY]}
+        chat_id = self.ychat.get_metadata().get("id")
+        if chat_id:  # which chat the frontend answers a request of (by REST)
+            data["chat_id"] = chat_id
         return {
             "body": body,
-            "metadata": {STATE_KEY: structured},
+            "metadata": fields,
             "mime_model": {"data": {RICH_MIME: data, "text/markdown": body}},
         }
 
-    def post_rich(self, sender: str, body: str, structured: dict[str, Any]) -> str:
-        fields = self.rich(body, structured)
+    def post_rich(self, sender: str, body: str, meta: RichMeta) -> str:
+        fields = self.rich(body, meta)
         return self.post(sender, body, metadata=fields["metadata"], mime_model=fields["mime_model"])
 
-    def update_rich(self, message_id: str, body: str, structured: dict[str, Any]) -> bool:
-        return self.update(message_id, **self.rich(body, structured))
+    def update_rich(self, message_id: str, body: str, meta: RichMeta) -> bool:
+        return self.update(message_id, **self.rich(body, meta))
 
     def get(self, message_id: str) -> Message | None:
         ymessage = self._find(message_id)

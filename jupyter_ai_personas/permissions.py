@@ -12,26 +12,28 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
+from jupyterlab_chat.models import Message
 from pydantic import BaseModel
 
 from .chat import ChatWriter
+from .message_meta import (
+    OptionKind,
+    PermissionMessage,
+    PermissionOption,
+    PermissionRecord,
+    PermissionState,
+    PermissionStatus,
+    ToolCallMessage,
+    read,
+)
 
-METADATA_KEY = "jupyter_ai_personas"
-OptionKind = Literal["allow_once", "allow_always", "reject_once", "reject_always"]
-Status = Literal["pending", "answered", "timeout", "cancelled", "expired"]
 WORDS: dict[str, tuple[OptionKind, ...]] = {
     "allow": ("allow_once", "allow_always"),
     "always": ("allow_always", "allow_once"),
     "reject": ("reject_once", "reject_always"),
 }
-
-
-class PermissionOption(BaseModel):
-    option_id: str
-    name: str
-    kind: OptionKind
 
 
 class PermissionAnswer(BaseModel):
@@ -50,7 +52,7 @@ class PermissionAnswer(BaseModel):
 class PermissionView(Protocol):
     """Shows a request in the chat; called again with each change of its state."""
 
-    def show(self, state: dict[str, Any], status_line: str) -> None: ...
+    def show(self, state: PermissionState, status_line: str) -> None: ...
 
 
 class MessageView:
@@ -60,18 +62,13 @@ class MessageView:
         self.writer, self.sender, self.description = writer, sender, description
         self.message_id: str | None = None
 
-    def show(self, state: dict[str, Any], status_line: str) -> None:
+    def show(self, state: PermissionState, status_line: str) -> None:
         body = f"{self.description}\n\n{status_line}"
-        structured = {
-            "kind": "permission",
-            "persona": self.sender,
-            "description": self.description,
-            "permission": state,
-        }
+        meta = PermissionMessage(persona=self.sender, description=self.description, permission=state)
         if self.message_id is None:
-            self.message_id = self.writer.post_rich(self.sender, body, structured)
+            self.message_id = self.writer.post_rich(self.sender, body, meta)
         else:
-            self.writer.update_rich(self.message_id, body, structured)
+            self.writer.update_rich(self.message_id, body, meta)
 
 
 @dataclass
@@ -80,7 +77,7 @@ class PendingRequest:
     persona_id: str
     options: list[PermissionOption]
     view: PermissionView
-    state: dict[str, Any]
+    state: PermissionState
     future: asyncio.Future[PermissionAnswer] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -96,7 +93,7 @@ class PermissionBroker:
         self.writer = writer
         self.timeout = timeout
         self.pending: dict[int, PendingRequest] = {}
-        self._counter = max((n for n, _ in self._recorded()), default=0)
+        self._counter = max((state.request for _, _, state in self._recorded()), default=0)
         # "always" answers, per persona: what they cover (a tool kind, or one MCP tool). Kept in
         # the server's memory only: nothing an agent can write (the chat file) can add one.
         self.always: dict[str, set[str]] = {}
@@ -113,12 +110,13 @@ class PermissionBroker:
         targets = [persona_id] if persona_id is not None else list(self.always)
         return sum(len(self.always.pop(target, ())) for target in targets)
 
-    def _recorded(self) -> list[tuple[int, Any]]:
+    def _recorded(self) -> list[tuple[Message, PermissionMessage | ToolCallMessage, PermissionState]]:
+        """The requests in the chat, in a message of their own or in their tool call's."""
         found = []
         for message in self.writer.messages():
-            state = ((message.metadata or {}).get(METADATA_KEY) or {}).get("permission")
-            if isinstance(state, dict) and "request" in state:
-                found.append((int(state["request"]), message))
+            meta = read(message)
+            if isinstance(meta, PermissionMessage | ToolCallMessage) and meta.permission is not None:
+                found.append((message, meta, meta.permission))
         return found
 
     # -- asking ------------------------------------------------------------------------
@@ -137,20 +135,18 @@ class PermissionBroker:
         """
         self._counter += 1
         number = self._counter
-        state: dict[str, Any] = {
-            "request": number,
-            "persona": persona_id,
-            "title": title,
-            "options": [o.model_dump() for o in options],
-            "status": "pending",
-        }
-        if always_scope and _option_for(options, ("allow_always",)):
-            state["always_scope"] = always_scope
+        state = PermissionState(
+            request=number,
+            persona=persona_id,
+            title=title,
+            options=options,
+            always_scope=always_scope if _option_for(options, ("allow_always",)) else None,
+        )
         request = PendingRequest(
             number=number, persona_id=persona_id, options=options, view=view, state=state
         )
         self.pending[number] = request
-        view.show(state, _pending_line(number, options, state.get("always_scope")))
+        view.show(state, _pending_line(number, options, state.always_scope))
         if self.timeout > 0:
             request.timer = asyncio.get_running_loop().call_later(self.timeout, self._time_out, number)
         try:
@@ -224,14 +220,15 @@ class PermissionBroker:
         wait = f"{minutes:g} minutes" if minutes >= 1 else f"{self.timeout:g} seconds"
         self._finish(request, answer, "timeout", f"⌛ Rejected: no answer within {wait}")
 
-    def _finish(self, request: PendingRequest, answer: PermissionAnswer, status: Status, line: str) -> None:
+    def _finish(
+        self, request: PendingRequest, answer: PermissionAnswer, status: PermissionStatus, line: str
+    ) -> None:
         if self.pending.pop(request.number, None) is None:
             return
         if request.timer is not None:
             request.timer.cancel()
-        request.state.update(
-            status=status, answer={**answer.model_dump(exclude_none=True), "at": time.time(), "line": line}
-        )
+        request.state.status = status
+        request.state.answer = PermissionRecord(**answer.model_dump(), line=line, at=time.time())
         request.view.show(request.state, line)
         if not request.future.done():
             request.future.set_result(answer)
@@ -239,15 +236,13 @@ class PermissionBroker:
     def expire_stale(self) -> int:
         """Mark requests left pending by a previous server run as expired."""
         count = 0
-        for number, message in self._recorded():
-            metadata = dict((message.metadata or {}).get(METADATA_KEY) or {})
-            state = dict(metadata["permission"])
-            if state.get("status") != "pending" or number in self.pending:
+        for message, meta, state in self._recorded():
+            if state.status != "pending" or state.request in self.pending:
                 continue
             line = "⌛ Expired: the server restarted before an answer"
-            state.update(status="expired", answer={"line": line, "at": time.time()})
+            state.status, state.answer = "expired", PermissionRecord(line=line, at=time.time())
             body = (message.body or "").rsplit("\n\n", 1)[0] + "\n\n" + line
-            self.writer.update_rich(message.id, body, {**metadata, "permission": state})
+            self.writer.update_rich(message.id, body, meta)
             count += 1
         return count
 

@@ -17,25 +17,16 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from .chat import ChatWriter
+from .message_meta import (
+    FieldKind,
+    QuestionChoice,
+    QuestionField,
+    QuestionMessage,
+    QuestionRecord,
+    QuestionState,
+)
 
 Action = Literal["accept", "decline", "cancel"]
-
-
-class Choice(BaseModel):
-    value: str
-    title: str
-    description: str = ""
-
-
-class Field(BaseModel):
-    """One answer the agent wants: a choice (options), free text, a yes/no or a number."""
-
-    name: str
-    title: str
-    kind: Literal["choice", "text", "boolean", "number"] = "text"
-    description: str = ""
-    choices: list[Choice] = []
-    required: bool = False
 
 
 class QuestionAnswer(BaseModel):
@@ -44,59 +35,42 @@ class QuestionAnswer(BaseModel):
     by: str | None = None
 
 
-def fields_from_schema(schema: Any) -> list[Field]:
+FIELD_KINDS: dict[str, FieldKind] = {"boolean": "boolean", "number": "number", "integer": "number"}
+
+
+def fields_from_schema(schema: Any) -> list[QuestionField]:
     """The fields of an ACP elicitation form (a restricted JSON schema of flat properties)."""
     data = schema.model_dump(by_alias=True, exclude_none=True) if hasattr(schema, "model_dump") else schema
     required = set(data.get("required") or [])
     fields = []
     for name, prop in (data.get("properties") or {}).items():
-        kind = prop.get("type", "string")
         options = (
             prop.get("oneOf")
             or prop.get("one_of")
             or [{"const": v, "title": v} for v in prop.get("enum") or []]
         )
-        title = prop.get("title") or name
-        description = prop.get("description") or ""
-        if options:
-            choices = [
-                Choice(
-                    value=str(o.get("const")),
-                    title=str(o.get("title") or o.get("const")),
-                    description=o.get("description") or "",
-                )
-                for o in options
-            ]
-            fields.append(
-                Field(
-                    name=name,
-                    title=title,
-                    kind="choice",
-                    description=description,
-                    choices=choices,
-                    required=name in required,
-                )
+        choices = [
+            QuestionChoice(
+                value=str(o.get("const")),
+                title=str(o.get("title") or o.get("const")),
+                description=o.get("description") or "",
             )
-        elif kind == "boolean":
-            fields.append(
-                Field(
-                    name=name, title=title, kind="boolean", description=description, required=name in required
-                )
+            for o in options
+        ]
+        fields.append(
+            QuestionField(
+                name=name,
+                title=prop.get("title") or name,
+                kind="choice" if choices else FIELD_KINDS.get(prop.get("type", "string"), "text"),
+                description=prop.get("description") or "",
+                choices=choices,
+                required=name in required,
             )
-        elif kind in ("number", "integer"):
-            fields.append(
-                Field(
-                    name=name, title=title, kind="number", description=description, required=name in required
-                )
-            )
-        else:
-            fields.append(
-                Field(name=name, title=title, kind="text", description=description, required=name in required)
-            )
+        )
     return fields
 
 
-def values_from_text(fields: list[Field], text: str) -> dict[str, Any]:
+def values_from_text(fields: list[QuestionField], text: str) -> dict[str, Any]:
     """A typed answer: an option's number or title picks it; other text fills the free-text field."""
     text = text.strip()
     values: dict[str, Any] = {}
@@ -140,9 +114,10 @@ class QuestionAnswerError(Exception):
 class PendingQuestion:
     number: int
     persona_id: str
-    fields: list[Field]
+    persona_name: str
+    fields: list[QuestionField]
     message_id: str
-    state: dict[str, Any]
+    state: QuestionState
     future: asyncio.Future[QuestionAnswer] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -157,25 +132,23 @@ class QuestionBroker:
         self._counter = 0
 
     async def ask(
-        self, *, persona_id: str, persona_name: str, message: str, fields: list[Field], url: str | None = None
+        self,
+        *,
+        persona_id: str,
+        persona_name: str,
+        message: str,
+        fields: list[QuestionField],
+        url: str | None = None,
     ) -> QuestionAnswer:
         """Post the question and wait for its answer (cancelling the wait answers `cancel`)."""
         self._counter += 1
         number = self._counter
-        state: dict[str, Any] = {
-            "question": number,
-            "persona": persona_id,
-            "message": message,
-            "fields": [f.model_dump() for f in fields],
-            "url": url,
-            "status": "pending",
-        }
+        state = QuestionState(question=number, persona=persona_id, message=message, fields=fields, url=url)
         body = _markdown(persona_name, number, message, fields, url, _pending_line(number, fields, url))
         message_id = self.writer.post_rich(
-            persona_id, body, {"kind": "question", "persona": persona_id, "question": state}
+            persona_id, body, QuestionMessage(persona=persona_id, question=state)
         )
-        question = PendingQuestion(number, persona_id, fields, message_id, state)
-        question.state["_name"] = persona_name
+        question = PendingQuestion(number, persona_id, persona_name, fields, message_id, state)
         self.pending[number] = question
         if self.timeout > 0:
             question.timer = asyncio.get_running_loop().call_later(
@@ -225,25 +198,19 @@ class QuestionBroker:
             return
         if question.timer is not None:
             question.timer.cancel()
-        name = question.state.pop("_name", "")
-        question.state.update(
-            status="answered" if answer.action != "cancel" else "cancelled",
-            answer={**answer.model_dump(), "line": line, "at": time.time()},
-        )
-        body = _markdown(
-            name, number, question.state["message"], question.fields, question.state.get("url"), line
-        )
+        state = question.state
+        state.status = "answered" if answer.action != "cancel" else "cancelled"
+        state.answer = QuestionRecord(**answer.model_dump(), line=line, at=time.time())
+        body = _markdown(question.persona_name, number, state.message, question.fields, state.url, line)
         self.writer.update_rich(
-            question.message_id,
-            body,
-            {"kind": "question", "persona": question.persona_id, "question": question.state},
+            question.message_id, body, QuestionMessage(persona=question.persona_id, question=state)
         )
         if not question.future.done():
             question.future.set_result(answer)
 
 
 def _markdown(
-    persona: str, number: int, message: str, fields: list[Field], url: str | None, status: str
+    persona: str, number: int, message: str, fields: list[QuestionField], url: str | None, status: str
 ) -> str:
     lines = [f"❓ **{persona}** asks (question #{number}): {message}"]
     if url:
@@ -261,7 +228,7 @@ def _markdown(
     return "\n\n".join(lines)
 
 
-def _pending_line(number: int, fields: list[Field], url: str | None) -> str:
+def _pending_line(number: int, fields: list[QuestionField], url: str | None) -> str:
     if url:
         return f"⏳ Open the link, then answer `/answer {number} done` (or `/answer {number} decline`)."
     if any(f.kind == "choice" for f in fields):

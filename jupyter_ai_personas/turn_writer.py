@@ -12,6 +12,7 @@ from typing import Any
 from jupyterlab_chat.models import Message
 
 from .chat import ChatWriter, MessageStream
+from .message_meta import Notice, RichMeta, metadata
 
 
 @dataclass
@@ -50,16 +51,17 @@ class TurnWriter:
     def post(self, body: str, *, metadata: dict[str, Any] | None = None) -> str:
         return self.posted(self.chat.post(self.sender, body, metadata=metadata))
 
-    def post_rich(self, body: str, structured: dict[str, Any]) -> str:
+    def post_rich(self, body: str, meta: RichMeta) -> str:
         """A message with a structured form the frontend renders (a tool call, a plan)."""
-        return self.posted(self.chat.post_rich(self.sender, body, structured))
+        return self.posted(self.chat.post_rich(self.sender, body, meta))
 
-    def update_rich(self, message_id: str, body: str, structured: dict[str, Any]) -> None:
-        self.chat.update_rich(message_id, body, structured)
+    def update_rich(self, message_id: str, body: str, meta: RichMeta) -> None:
+        self.chat.update_rich(message_id, body, meta)
 
-    def note(self, body: str, *, metadata: dict[str, Any] | None = None) -> None:
-        """A message apart from the turn's reply (a notice): not closed nor marked with it."""
-        self.chat.post(self.sender, body, metadata=metadata)
+    def note(self, body: str) -> None:
+        """A notice apart from the turn's reply: not closed nor marked with it, and never
+        given to an agent as part of the conversation."""
+        self.chat.post(self.sender, body, metadata=metadata(Notice(persona=self.sender)))
 
     def open_stream(
         self, *, metadata: dict[str, Any] | None = None, wrap: tuple[str, str] = ("", "")

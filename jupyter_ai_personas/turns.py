@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from jupyterlab_chat.models import Message
 
+from .message_meta import ErrorNotice, metadata
 from .persona import BasePersona
 from .turn_writer import Turn
 
@@ -182,7 +183,7 @@ class TurnRunner:
         else:
             text = error_message(persona.name, "hit an error", exc)
         persona.log.warning("%s: %s", persona.name, exc, exc_info=exc)
-        persona.chat.post(persona.id, text, metadata={"jupyter_ai_personas": {"error": True}})
+        persona.chat.post(persona.id, text, metadata=metadata(ErrorNotice()))
 
 
 class _PrepareFailed(Exception):

@@ -1,12 +1,28 @@
 /**
  * The structured form of rich persona messages (MIME type RICH_MIME), as the server writes it.
+ *
+ * Mirrors the pydantic models of `jupyter_ai_personas/message_meta.py`, interface by interface
+ * (`tests/unit/test_message_meta.py` fails when a field or a literal differs). The server leaves
+ * out what is null, so a field that may be null there is optional here.
  */
 export const RICH_MIME = 'application/vnd.jupyter-ai-personas.v1+json';
+
+export type OptionKind = 'allow_once' | 'allow_always' | 'reject_once' | 'reject_always';
 
 export interface IPermissionOption {
   option_id: string;
   name: string;
-  kind: 'allow_once' | 'allow_always' | 'reject_once' | 'reject_always';
+  kind: OptionKind;
+}
+
+/** How a request ended: the option chosen and by whom, or why it did not get one. */
+export interface IPermissionRecord {
+  outcome?: 'selected' | 'cancelled';
+  option_id?: string;
+  kind?: OptionKind;
+  by?: string;
+  line: string;
+  at?: number;
 }
 
 export interface IPermissionState {
@@ -17,7 +33,7 @@ export interface IPermissionState {
   status: 'pending' | 'answered' | 'timeout' | 'cancelled' | 'expired';
   /** what an "always" answer would cover */
   always_scope?: string;
-  answer?: { option_id?: string; kind?: string; by?: string; line?: string };
+  answer?: IPermissionRecord;
 }
 
 export interface IToolContent {
@@ -26,7 +42,7 @@ export interface IToolContent {
   diff?: string;
   command?: string;
   output?: string;
-  exit_code?: number | null;
+  exit_code?: number;
   truncated?: boolean;
   text?: string;
 }
@@ -38,10 +54,10 @@ export interface IToolCall {
   status: string;
   content: IToolContent[];
   locations: string[];
-  command?: string | null;
-  note?: string | null;
+  command?: string;
+  note?: string;
   /** paths that need a person's answer, and why (outside the root, hidden, protected) */
-  warnings?: string[];
+  warnings: string[];
 }
 
 export interface IPlanEntry {
@@ -53,16 +69,24 @@ export interface IPlanEntry {
 export interface IQuestionChoice {
   value: string;
   title: string;
-  description?: string;
+  description: string;
 }
 
 export interface IQuestionField {
   name: string;
   title: string;
   kind: 'choice' | 'text' | 'boolean' | 'number';
-  description?: string;
+  description: string;
   choices: IQuestionChoice[];
-  required?: boolean;
+  required: boolean;
+}
+
+export interface IQuestionRecord {
+  action: 'accept' | 'decline' | 'cancel';
+  values: Record<string, unknown>;
+  by?: string;
+  line: string;
+  at?: number;
 }
 
 /** A persona's question to the chat (ACP elicitation). */
@@ -71,18 +95,19 @@ export interface IQuestionState {
   persona: string;
   message: string;
   fields: IQuestionField[];
-  url?: string | null;
+  url?: string;
   status: 'pending' | 'answered' | 'cancelled';
-  answer?: { action?: string; values?: Record<string, unknown>; by?: string; line?: string };
+  answer?: IQuestionRecord;
 }
 
+/** Any rich message: the fields its kind has are set. */
 export interface IRichMessage {
-  kind: 'tool_call' | 'plan' | 'permission' | 'question' | string;
-  question?: IQuestionState;
+  kind: 'tool_call' | 'plan' | 'permission' | 'question';
   persona: string;
   chat_id?: string;
   tool_call?: IToolCall;
   permission?: IPermissionState;
   entries?: IPlanEntry[];
   description?: string;
+  question?: IQuestionState;
 }

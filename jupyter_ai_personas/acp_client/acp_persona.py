@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from jupyterlab_chat.models import FileAttachment, Message, NotebookAttachment
 
 from ..mcp.tokens import McpCaller
+from ..message_meta import Notice, metadata
 from ..persona import BasePersona, PersonaContext
 from ..specs import PersonaSpec
 from .chat_history import history_text
@@ -338,4 +339,4 @@ class AcpPersona(BaseAcpPersona):
 
 
 def _notice() -> dict[str, Any]:
-    return {"jupyter_ai_personas": {"kind": "notice"}}
+    return metadata(Notice())

@@ -283,7 +283,7 @@ class AgentRequests:
             case ElicitationFormSessionMode() | ElicitationFormRequestMode():
                 fields, url = fields_from_schema(mode.requested_schema), None
             case ElicitationUrlSessionMode() | ElicitationUrlRequestMode():
-                fields, url = [], mode.url
+                fields, url = [], str(mode.url)
         self.last_activity = time.monotonic()
         answer = await questions.ask(
             persona_id=self.asker.persona_id,

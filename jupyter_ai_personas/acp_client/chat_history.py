@@ -6,19 +6,19 @@ from jupyterlab_chat.models import Message
 
 from ..chat import ChatWriter
 from ..definitions import SYSTEM_USER_ID
+from ..message_meta import NOT_CONVERSATION, read
 
 HISTORY_MESSAGES = 30
 HISTORY_CHARS = 2000
-NOT_CONVERSATION = {"tool_call", "thinking", "plan", "notice", "permission", "question"}
 
 
 def said_in_conversation(message: Message) -> bool:
     """What people and personas said: not the runtime's notices and command answers, not
     commands, tool calls, permission requests, questions, thoughts, plans or errors."""
-    state = (message.metadata or {}).get("jupyter_ai_personas") or {}
-    if not message.body or message.sender == SYSTEM_USER_ID or state.get("error"):
+    if not message.body or message.sender == SYSTEM_USER_ID:
         return False
-    if state.get("kind") in NOT_CONVERSATION:
+    meta = read(message)
+    if meta is not None and meta.kind in NOT_CONVERSATION:
         return False
     return not message.body.lstrip().startswith("/")
 

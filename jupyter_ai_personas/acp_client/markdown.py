@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ..message_meta import PlanEntry, ToolCallData, ToolContentData
+
 MAX_DIFF_LINES = 120
 MAX_OUTPUT_CHARS = 4000
 STATUS_ICONS = {"pending": "⏳", "in_progress": "🔄", "completed": "✅", "failed": "❌", "cancelled": "⏹"}
@@ -123,40 +125,39 @@ def tool_call_markdown(view: ToolCallView, show_path: Callable[[str], str] = str
     return "\n\n".join(lines)
 
 
-def tool_call_data(view: ToolCallView, show_path: Callable[[str], str] = str) -> dict[str, Any]:
+def tool_call_data(view: ToolCallView, show_path: Callable[[str], str] = str) -> ToolCallData:
     """The structured form of a tool call for the frontend: diffs as unified text (not both
     whole files), outputs clipped, paths relative to the server root."""
-    data = view.model_dump(exclude={"content", "raw_input"})
-    data["locations"] = [show_path(p) for p in view.locations]
-    content: list[dict[str, Any]] = []
+    content: list[ToolContentData] = []
     for item in view.content:
         if isinstance(item, DiffContent):
             shown = show_path(item.path)
-            content.append(
-                {"type": "diff", "path": shown, "diff": unified_diff(shown, item.old_text, item.new_text)}
-            )
+            diff = unified_diff(shown, item.old_text, item.new_text)
+            content.append(ToolContentData(type="diff", path=shown, diff=diff))
         elif isinstance(item, TerminalContent):
             content.append(
-                {
-                    "type": "terminal",
-                    "command": item.command,
-                    "output": clip(item.output),
-                    "exit_code": item.exit_code,
-                    "truncated": item.truncated,
-                }
+                ToolContentData(
+                    type="terminal",
+                    command=item.command,
+                    output=clip(item.output),
+                    exit_code=item.exit_code,
+                    truncated=item.truncated,
+                )
             )
         else:
-            content.append({"type": "text", "text": clip(item.text)})
-    data["content"] = content
-    return data
+            content.append(ToolContentData(type="text", text=clip(item.text)))
+    return ToolCallData(
+        **view.model_dump(exclude={"content", "raw_input", "locations"}),
+        locations=[show_path(p) for p in view.locations],
+        content=content,
+    )
 
 
-def plan_markdown(entries: list[dict[str, str]]) -> str:
+def plan_markdown(entries: list[PlanEntry]) -> str:
     lines = ["📋 **Plan**", ""]
     for entry in entries:
-        done = entry.get("status") == "completed"
-        icon = PLAN_ICONS.get(entry.get("status", ""), "⬜")
-        lines.append(f"- [{'x' if done else ' '}] {icon} {entry.get('content', '')}")
+        done = entry.status == "completed"
+        lines.append(f"- [{'x' if done else ' '}] {PLAN_ICONS.get(entry.status, '⬜')} {entry.content}")
     return "\n".join(lines)
 
 

@@ -31,6 +31,15 @@ from acp.schema import (
 )
 
 from ..chat import MessageStream
+from ..message_meta import (
+    PermissionState,
+    PlanEntry,
+    PlanMessage,
+    Reply,
+    Thinking,
+    ToolCallMessage,
+    metadata,
+)
 from .client import SessionUpdate
 from .markdown import (
     DiffContent,
@@ -48,7 +57,6 @@ if TYPE_CHECKING:
     from ..turn_writer import TurnWriter
     from .terminals import TerminalManager
 
-KEY = "jupyter_ai_personas"
 ToolCallContent = FileEditToolCallContent | TerminalToolCallContent | ContentToolCallContent
 ToolCallChange = ToolCallStart | ToolCallProgress | ToolCallUpdate
 STOP_NOTES = {
@@ -64,7 +72,7 @@ STOP_NOTES = {
 class ToolCallEntry:
     view: ToolCallView
     message_id: str | None = None
-    permission: dict[str, Any] | None = None
+    permission: PermissionState | None = None
     status_line: str | None = None
 
 
@@ -113,8 +121,9 @@ class TurnRenderer:
         self.plan_message_id: str | None = None
         self.usage: dict[str, Any] | None = None
 
-    def _meta(self, kind: str, **extra: Any) -> dict[str, Any]:
-        return {KEY: {"kind": kind, "persona": self.writer.sender, **extra}}
+    @property
+    def persona(self) -> str:
+        return self.writer.sender
 
     # -- updates -----------------------------------------------------------------------
     def on_update(self, update: SessionUpdate) -> None:
@@ -128,7 +137,7 @@ class TurnRenderer:
             case ToolCallStart() | ToolCallProgress():
                 self._tool_call(update)
             case AgentPlanUpdate():
-                self._plan([entry.model_dump() for entry in update.entries])
+                self._plan([PlanEntry.model_validate(e.model_dump()) for e in update.entries])
             case UsageUpdate():
                 self.usage = update.model_dump(exclude_none=True, exclude={"session_update", "field_meta"})
 
@@ -137,7 +146,7 @@ class TurnRenderer:
             return
         self._close_thought()
         if self.text is None:
-            self.text = self.writer.open_stream(metadata=self._meta("reply"))
+            self.text = self.writer.open_stream(metadata=metadata(Reply(persona=self.persona)))
         self.text.write(text)
 
     def _thought(self, text: str) -> None:
@@ -146,7 +155,7 @@ class TurnRenderer:
         self._close_text()
         if self.thought is None:
             self.thought = self.writer.open_stream(
-                metadata=self._meta("thinking"),
+                metadata=metadata(Thinking(persona=self.persona)),
                 wrap=("<details><summary>💭 Thinking</summary>\n\n", "\n\n</details>"),
             )
         self.thought.write(text)
@@ -155,7 +164,7 @@ class TurnRenderer:
         """A notice of the agent's own (e.g. about its modes): a message apart, not reply text."""
         if not text.strip():
             return
-        self.writer.note(f"ℹ️ {text.strip()}", metadata=self._meta("notice"))
+        self.writer.note(f"ℹ️ {text.strip()}")
 
     def _close_text(self) -> None:
         if self.text is not None:
@@ -224,27 +233,26 @@ class TurnRenderer:
         body = tool_call_markdown(view, self.show_path)
         if entry.status_line:
             body += "\n\n" + entry.status_line
-        extra: dict[str, Any] = {"tool_call": tool_call_data(view, self.show_path)}
-        if entry.permission is not None:
-            extra["permission"] = entry.permission
-        structured = self._meta("tool_call", **extra)[KEY]
+        meta = ToolCallMessage(
+            persona=self.persona, tool_call=tool_call_data(view, self.show_path), permission=entry.permission
+        )
         if entry.message_id is None:
-            entry.message_id = self.writer.post_rich(body, structured)
+            entry.message_id = self.writer.post_rich(body, meta)
         else:
-            self.writer.update_rich(entry.message_id, body, structured)
+            self.writer.update_rich(entry.message_id, body, meta)
 
     def permission_view(self, entry: ToolCallEntry) -> _ToolCallPermissionView:
         return _ToolCallPermissionView(self, entry)
 
-    def _plan(self, entries: list[dict[str, Any]]) -> None:
+    def _plan(self, entries: list[PlanEntry]) -> None:
         self._close_text()
         self._close_thought()
         body = plan_markdown(entries)
-        structured = self._meta("plan", entries=entries)[KEY]
+        meta = PlanMessage(persona=self.persona, entries=entries)
         if self.plan_message_id is None:
-            self.plan_message_id = self.writer.post_rich(body, structured)
+            self.plan_message_id = self.writer.post_rich(body, meta)
         else:
-            self.writer.update_rich(self.plan_message_id, body, structured)
+            self.writer.update_rich(self.plan_message_id, body, meta)
 
     # -- the end of a turn -------------------------------------------------------------
     def finish(self, stop_reason: str | None) -> None:
@@ -255,7 +263,7 @@ class TurnRenderer:
         if note and self.text is not None:
             self.text.write("\n\n" + note)
         elif note:
-            self.writer.note(note, metadata=self._meta("notice"))
+            self.writer.note(note)
         self._close_text()
         self._close_thought()
 
@@ -277,8 +285,8 @@ class _ToolCallPermissionView:
     def __init__(self, renderer: TurnRenderer, entry: ToolCallEntry):
         self.renderer, self.entry = renderer, entry
 
-    def show(self, state: dict[str, Any], status_line: str) -> None:
-        self.entry.permission = dict(state)
-        number = state.get("request")
+    def show(self, state: PermissionState, status_line: str) -> None:
+        self.entry.permission = state.model_copy(deep=True)
+        number = state.request
         self.entry.status_line = f"🔐 **Permission request #{number}** — {status_line}"
         self.renderer.show_tool_call(self.entry)

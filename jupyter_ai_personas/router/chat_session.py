@@ -18,6 +18,7 @@ from ..chat import ChatWriter
 from ..chat_saving import ChatSaver
 from ..definitions import SYSTEM_USER_ID
 from ..manager import PersonaEntry, PersonaManager
+from ..message_meta import Notice, PassedOn, metadata
 from ..permissions import PermissionBroker
 from ..persona import BasePersona
 from ..questions import QuestionBroker
@@ -28,7 +29,6 @@ from .mentions import mentioned
 from .routing import RoutingContext, route_message
 
 _MESSAGE_FIELDS = {f.name for f in dataclasses.fields(Message)}
-METADATA_KEY = "jupyter_ai_personas"
 
 
 def message_from(data: dict[str, Any]) -> Message:
@@ -179,7 +179,7 @@ class ChatSession:
             new = [line for digest, line in digests.items() if digest not in reported]
             if new:
                 body = heading + "\n\n" + "\n".join(f"- {line}" for line in new)
-                self.say(body, metadata={METADATA_KEY: {"kind": "notice", "notice": "persona-problems"}})
+                self.say(body, metadata=metadata(Notice(notice="persona-problems")))
         if seen != reported:
             self.writer.update_state(reported=sorted(seen))
 
@@ -311,7 +311,7 @@ class ChatSession:
             id=turn.message_ids[-1],
             time=turn.message.time,
             sender=persona.id,
-            metadata={METADATA_KEY: {"hop": hop}},
+            metadata=metadata(PassedOn(hop=hop)),
         )
         for key in targets:
             entry = self.manager.by_key(key)

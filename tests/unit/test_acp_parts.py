@@ -20,6 +20,7 @@ from jupyter_ai_personas.acp_client.markdown import (
     tool_call_markdown,
 )
 from jupyter_ai_personas.acp_client.terminals import Terminal, TerminalManager
+from jupyter_ai_personas.message_meta import PlanEntry
 from jupyter_ai_personas.paths import PathOutsideRoot, PathRules, confine
 
 
@@ -123,7 +124,9 @@ def test_fences_outlast_the_backticks_inside():
 
 
 def test_plan_markdown_is_a_checklist():
-    text = plan_markdown([{"content": "a", "status": "completed"}, {"content": "b", "status": "pending"}])
+    text = plan_markdown(
+        [PlanEntry(content="a", status="completed"), PlanEntry(content="b", status="pending")]
+    )
     assert "- [x] ✅ a" in text and "- [ ] ⬜ b" in text
 
 
