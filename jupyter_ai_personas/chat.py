@@ -25,9 +25,10 @@ from typing import Any
 from jupyterlab_chat.models import Message, User
 from jupyterlab_chat.ychat import YChat
 from pycrdt import Map
+from pydantic import ValidationError
 
 from .chat_saving import ChatSaver
-from .message_meta import KEY, RICH_MIME, RichMeta, metadata
+from .message_meta import KEY, RICH_MIME, ChatState, RichMeta, metadata
 from .streaming import shown_end, split_point
 
 log = logging.getLogger(__name__)
@@ -75,13 +76,15 @@ class ChatWriter:
         return self.ychat.get_users()
 
     # -- runtime state kept in the chat's metadata (survives server restarts) ------------
-    def state(self) -> dict[str, Any]:
-        return dict(self.ychat.get_metadata().get(KEY) or {})
+    def state(self) -> ChatState:
+        try:
+            return ChatState.model_validate(self.ychat.get_metadata().get(KEY) or {})
+        except ValidationError:
+            log.warning("the runtime's state in %s could not be read: starting afresh", self.ychat)
+            return ChatState()
 
-    def update_state(self, **values: Any) -> None:
-        state = self.state()
-        state.update(values)
-        self.ychat.set_metadata(KEY, state)
+    def save_state(self, state: ChatState) -> None:
+        self.ychat.set_metadata(KEY, state.model_dump(mode="json", exclude_none=True))
         self.save_now()  # e.g. a new session id: a restart must find it
 
     # -- messages ----------------------------------------------------------------------

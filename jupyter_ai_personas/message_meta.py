@@ -1,4 +1,4 @@
-"""What the runtime writes in chat messages' metadata, under one key, as pydantic models.
+"""What the runtime writes in chat messages' metadata (and the chat's), under one key, as models.
 
 Replies, thoughts, notices, errors, tool calls, plans, permission requests and questions each
 have a shape here. A rich message (a tool call, a plan, a request, a question) carries the
@@ -179,6 +179,20 @@ class PassedOn(_Shape):
 
     kind: Literal["passed_on"] = "passed_on"
     hop: int
+
+
+# -- the chat's own metadata ----------------------------------------------------------------
+class StoredSession(_Shape):
+    """A persona's agent session in this chat: resumed after a restart with the same program."""
+
+    id: str | None = None
+    agent: str | None = None  # the program's key
+    usage: dict[str, Any] = {}  # what the agent last reported (tokens, cost)
+
+
+class ChatState(_Shape):
+    sessions: dict[str, StoredSession] = {}  # by persona id
+    reported: list[str] = []  # digests of the persona problems already posted in this chat
 
 
 MessageMeta = Annotated[

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..chat import ChatWriter
+from ..message_meta import StoredSession
 
 
 class SessionStore:
@@ -16,33 +17,25 @@ class SessionStore:
         self.chat = chat
         self.persona_id = persona_id
 
-    def _sessions(self) -> dict[str, Any]:
-        return dict(self.chat.state().get("sessions") or {})
+    def _entry(self) -> StoredSession:
+        return self.chat.state().sessions.get(self.persona_id) or StoredSession()
 
-    def _entry(self) -> dict[str, Any]:
-        return dict(self._sessions().get(self.persona_id) or {})
-
-    def _put(self, entry: dict[str, Any] | None) -> None:
-        sessions = self._sessions()
-        if entry is None:
-            sessions.pop(self.persona_id, None)
-        else:
-            sessions[self.persona_id] = entry
-        self.chat.update_state(sessions=sessions)
+    def _put(self, entry: StoredSession) -> None:
+        state = self.chat.state()
+        state.sessions[self.persona_id] = entry
+        self.chat.save_state(state)
 
     def stored(self, program_keys: tuple[str, ...]) -> str | None:
         """The stored session id, when it belongs to one of these programs."""
         entry = self._entry()
-        return entry.get("id") if entry.get("agent") in program_keys else None
+        return entry.id if entry.agent in program_keys else None
 
     def store(self, session_id: str, program_key: str) -> None:
-        self._put({**self._entry(), "id": session_id, "agent": program_key})
-
-    def forget(self) -> None:
-        self._put(None)
+        entry = self._entry().model_copy(update={"id": session_id, "agent": program_key})
+        self._put(entry)
 
     def record_usage(self, usage: dict[str, Any] | None) -> None:
         if usage:
             entry = self._entry()
-            entry["usage"] = {**(entry.get("usage") or {}), **usage}
+            entry = entry.model_copy(update={"usage": {**entry.usage, **usage}})
             self._put(entry)

@@ -171,7 +171,8 @@ class ChatSession:
 
     def _report(self, sections: dict[str, list[str]]) -> None:
         """Post what was not reported in this chat before (remembered in chat metadata)."""
-        reported = set(self.writer.state().get("reported", []))
+        state = self.writer.state()
+        reported = set(state.reported)
         seen: set[str] = set()
         for heading, lines in sections.items():
             digests = {hashlib.sha1(line.encode()).hexdigest()[:16]: line for line in lines}
@@ -181,7 +182,8 @@ class ChatSession:
                 body = heading + "\n\n" + "\n".join(f"- {line}" for line in new)
                 self.say(body, metadata=metadata(Notice(notice="persona-problems")))
         if seen != reported:
-            self.writer.update_state(reported=sorted(seen))
+            state.reported = sorted(seen)
+            self.writer.save_state(state)
 
     def say(self, body: str, **kwargs: Any) -> str:
         """Post a message from the runtime itself (command answers, notices)."""
