@@ -9,16 +9,13 @@ no server restart: a launch whose environment changed is a new agent process.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from .acp_client.environment import BASE_VARIABLES, is_secret
+from .private_file import read_mapping, write_mapping
 
 _NAME = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
 
@@ -34,17 +31,7 @@ class CredentialStore:
         self._values: dict[str, str] = self._read()
 
     def _read(self) -> dict[str, str]:
-        if self.path is None:
-            return {}
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as exc:
-            self.log.warning("agent credentials in %s are unreadable (%s): none are used", self.path, exc)
-            return {}
-        values = data.get("variables") if isinstance(data, dict) else None
-        return {str(k): str(v) for k, v in (values or {}).items()}
+        return read_mapping(self.path, "variables", self.log, "no credentials are used")
 
     def values(self) -> dict[str, str]:
         return dict(self._values)
@@ -66,19 +53,7 @@ class CredentialStore:
         return found
 
     def _write(self) -> None:
-        if self.path is None:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".credentials-")
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"variables": self._values}, handle)
-            os.replace(temporary, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        write_mapping(self.path, "variables", self._values)
 
 
 def check_name(name: str, allowed: Iterable[str]) -> None:

@@ -10,19 +10,16 @@ root, mode 0600), so nothing an agent writes in the workspace can trust a file.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import importlib.util
-import json
 import logging
-import os
 import sys
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from .private_file import read_mapping, write_mapping
 from .specs import PersonaSpec
 
 # Kinds a policy may allow without trust (the built-in agents' own default: looking, not acting).
@@ -127,17 +124,7 @@ class TrustStore:
         self._trusted: dict[str, str] = self._read()
 
     def _read(self) -> dict[str, str]:
-        if self.path is None:
-            return {}
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as exc:
-            self.log.warning("persona trust store %s is unreadable (%s): nothing is trusted", self.path, exc)
-            return {}
-        files = data.get("files") if isinstance(data, dict) else None
-        return {str(k): str(v) for k, v in (files or {}).items()}
+        return read_mapping(self.path, "files", self.log, "nothing is trusted")
 
     def is_trusted(self, path: Path, digest: str) -> bool:
         key = str(path.resolve())
@@ -154,17 +141,4 @@ class TrustStore:
         return found
 
     def _write(self) -> None:
-        if self.path is None:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        data = json.dumps({"files": self._trusted}, indent=1, sort_keys=True)
-        fd, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".trusted-")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(data)
-            os.chmod(temporary, 0o600)
-            os.replace(temporary, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        write_mapping(self.path, "files", self._trusted)

@@ -88,6 +88,9 @@ class Activity:
 
     at: float = 0.0
 
+    def touch(self) -> None:
+        self.at = time.monotonic()
+
 
 @dataclass
 class Asker:
@@ -123,14 +126,6 @@ class AgentRequests:
         self.grants = TurnGrants()
         self.missing_reads_empty = False  # see adapter_quirks.reads_missing_files_as_empty
 
-    @property
-    def last_activity(self) -> float:
-        return self.activity.at
-
-    @last_activity.setter
-    def last_activity(self, value: float) -> None:
-        self.activity.at = value
-
     def turn_started(self) -> None:
         """What was allowed in an earlier turn is not any more."""
         self.grants.clear()
@@ -160,7 +155,7 @@ class AgentRequests:
     async def request_permission(
         self, tool_call: ToolCallUpdate, options: list[AgentOption]
     ) -> RequestPermissionResponse:
-        self.last_activity = time.monotonic()
+        self.activity.touch()
         renderer = self.renderer
         if renderer is None:  # no turn in progress (stopped): nobody to ask
             return _cancelled()
@@ -235,7 +230,7 @@ class AgentRequests:
             f"@{self.asker.mention_name} in this chat, inside the server root; "
             "`/permissions` lists and revokes",
         )
-        self.last_activity = time.monotonic()
+        self.activity.touch()
         return None if answer.outcome == "cancelled" else answer
 
     async def _runtime_asks(self, update: ToolCallUpdate) -> bool:
@@ -284,7 +279,7 @@ class AgentRequests:
                 fields, url = fields_from_schema(mode.requested_schema), None
             case ElicitationUrlSessionMode() | ElicitationUrlRequestMode():
                 fields, url = [], str(mode.url)
-        self.last_activity = time.monotonic()
+        self.activity.touch()
         answer = await questions.ask(
             persona_id=self.asker.persona_id,
             persona_name=self.asker.name,
@@ -292,7 +287,7 @@ class AgentRequests:
             fields=fields,
             url=url,
         )
-        self.last_activity = time.monotonic()
+        self.activity.touch()
         if answer.action == "accept":
             return AcceptElicitationResponse(action="accept", content=answer.values or None)
         if answer.action == "decline":
@@ -301,7 +296,7 @@ class AgentRequests:
 
     # -- files -------------------------------------------------------------------------
     async def read_text_file(self, path: str, line: int | None, limit: int | None) -> ReadTextFileResponse:
-        self.last_activity = time.monotonic()
+        self.activity.touch()
         target = self._target(path)
         if not self.grants.covers(target):  # a read does not use up an allowed write of the file
             update = ToolCallUpdate(
@@ -319,7 +314,7 @@ class AgentRequests:
         return ReadTextFileResponse(content=await self.files.read(str(target), line, limit))
 
     async def write_text_file(self, path: str, content: str) -> WriteTextFileResponse:
-        self.last_activity = time.monotonic()
+        self.activity.touch()
         target = self._target(path)
         if not self.grants.take_path(target):
             old = target.read_text(errors="replace") if target.is_file() else None
@@ -352,7 +347,7 @@ class AgentRequests:
         cwd: str | None,
         output_byte_limit: int | None,
     ) -> CreateTerminalResponse:
-        self.last_activity = time.monotonic()
+        self.activity.touch()
         workdir = self._target(cwd) if cwd else self.cwd
         if not self.grants.take_command(command, args):
             shown = command_text(command, args)
@@ -379,7 +374,7 @@ class AgentRequests:
 
     async def wait_for_terminal_exit(self, terminal_id: str) -> WaitForTerminalExitResponse:
         terminal = await self._terminals().wait(terminal_id)
-        self.last_activity = time.monotonic()
+        self.activity.touch()
         return WaitForTerminalExitResponse(exit_code=terminal.exit_code, signal=terminal.exit_signal)
 
     async def kill_terminal(self, terminal_id: str) -> KillTerminalResponse:

@@ -107,14 +107,6 @@ class AgentSession:
         return self.requests.renderer
 
     @property
-    def last_activity(self) -> float:
-        return self.activity.at
-
-    @last_activity.setter
-    def last_activity(self, value: float) -> None:
-        self.activity.at = value
-
-    @property
     def terminals(self) -> TerminalManager | None:
         return self.requests.terminals
 
@@ -281,20 +273,20 @@ class AgentSession:
         assert self.process is not None and self.session_id is not None
         process = self.process
         self.requests.renderer = renderer
-        self.last_activity = time.monotonic()
+        self.activity.touch()
         self.requests.turn_started()
         self.supervisor.turn_started(process)
         task = asyncio.ensure_future(self.connection.prompt(session_id=self.session_id, prompt=blocks))
         self._prompt = task
         try:
             while True:
-                remaining = self.last_activity + idle_timeout - time.monotonic()
+                remaining = self.activity.at + idle_timeout - time.monotonic()
                 done, _ = await asyncio.wait({task}, timeout=max(0.5, remaining) if idle_timeout else None)
                 if done:
                     return task.result()
                 if self.parts.asker.waiting():
-                    self.last_activity = time.monotonic()
-                elif idle_timeout and time.monotonic() - self.last_activity >= idle_timeout:
+                    self.activity.touch()
+                elif idle_timeout and time.monotonic() - self.activity.at >= idle_timeout:
                     await self.cancel()
                     raise AgentSilent(f"no answer from the agent for {idle_timeout:g} seconds")
         except ConnectionError as exc:
@@ -363,7 +355,7 @@ class AgentSession:
 
     # -- the agent's notifications -----------------------------------------------------
     def on_update(self, update: SessionUpdate) -> None:
-        self.last_activity = time.monotonic()
+        self.activity.touch()
         match update:
             case AvailableCommandsUpdate():
                 self.available_commands = [(c.name, c.description) for c in update.available_commands]
