@@ -98,3 +98,11 @@ def test_a_persona_author_imports_what_they_need_from_the_package():
     for name in names:
         assert getattr(jupyter_ai_personas, name).__name__ == name
     assert (PACKAGE / "py.typed").exists()  # type checkers read the package's annotations
+
+
+def test_modules_have_names_of_their_own_and_stay_small():
+    paths = [p for p in _modules().values() if p.name != "__init__.py"]
+    names = [p.name for p in paths]
+    assert sorted({n for n in names if names.count(n) > 1}) == []  # one handlers.py, not two
+    long = {str(p.relative_to(PACKAGE)): n for p in paths if (n := len(p.read_text().splitlines())) > 400}
+    assert long == {}
