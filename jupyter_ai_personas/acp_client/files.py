@@ -8,12 +8,13 @@ layer takes over for documents open in a room.
 
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
 from typing import Any
 
 from acp import RequestError
 
+from ..documents.notebook import NotebookError
+from ..documents.text_files import TextFiles
 from ..paths import PathRefused, PathRules
 
 MAX_READ_CHARS = 2_000_000
@@ -22,10 +23,6 @@ MAX_READ_CHARS = 2_000_000
 def refused(path: str, reason: str) -> RequestError:
     """An error whose message says why (agents show it to their model)."""
     return RequestError(-32602, f"{path}: {reason}", {"path": path, "reason": reason})
-
-
-async def _maybe_await(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
 
 
 class FileAccess:
@@ -37,6 +34,7 @@ class FileAccess:
         self.contents = contents_manager
         self.documents = documents
         self.bases: dict[str, str] = {}  # what the agent last read of each file
+        self.text = TextFiles(documents, contents_manager, self.root)
 
     def relative(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
@@ -63,36 +61,17 @@ class FileAccess:
         return text
 
     async def _read_text(self, target: Path) -> str:
-        if self.documents is not None:
-            live = await self.documents.live_text(self.relative(target))
-            if live is not None:
-                return live
-        if not target.is_file():
-            raise RequestError(-32002, f"{target}: no such file", {"uri": target.as_uri()})
-        if self.contents is not None:
-            model = await _maybe_await(
-                self.contents.get(self.relative(target), content=True, type="file", format="text")
-            )
-            return model["content"]
-        return target.read_text(encoding="utf-8")
+        try:
+            return await self.text.read(self.relative(target))
+        except NotebookError:
+            raise RequestError(-32002, f"{target}: no such file", {"uri": target.as_uri()}) from None
 
     async def write(self, path: str, content: str, cwd: Path | None = None) -> Path:
         target = self.resolve(path, cwd)
         api_path = self.relative(target)
-        if self.documents is not None:
-            try:
-                written = await self.documents.write_live_text(api_path, content, self.bases.get(api_path))
-            except Exception as exc:  # e.g. not a valid notebook: the open one stays as it is
-                raise refused(path, str(exc)) from None
-            if written:  # into the open document: only the agent's changes, people's typing stays
-                self.bases[api_path] = content
-                return target
+        try:  # into an open document only the agent's changes go: people's typing stays
+            await self.text.write(api_path, content, self.bases.get(api_path))
+        except Exception as exc:  # e.g. not a valid notebook: the open one stays as it is
+            raise refused(path, str(exc)) from None
         self.bases[api_path] = content
-        if self.contents is not None:
-            model = {"type": "file", "format": "text", "content": content}
-            target.parent.mkdir(parents=True, exist_ok=True)
-            await _maybe_await(self.contents.save(model, self.relative(target)))
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(content, encoding="utf-8")
         return target

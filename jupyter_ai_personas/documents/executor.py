@@ -11,20 +11,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
+from collections.abc import Callable
 from typing import Any, Literal
 
-from pycrdt import Map, Text
 from pydantic import BaseModel
 
 from .layer import DocumentLayer
 from .notebook import NotebookError, find_cell, output_images, output_text, youtputs
+from .output_sink import OutputSink
 
-FLUSH_SECONDS = 0.05
 KERNEL_READY_SECONDS = 60.0
 Status = Literal["ok", "error", "timeout", "kernel_died", "too_large"]
+Listener = Callable[[dict[str, Any]], None]
 
 
 class ExecutionResult(BaseModel):
@@ -50,94 +50,6 @@ class ExecutionResult(BaseModel):
 
     def images(self, at_most: int = 3) -> list[tuple[str, str]]:
         return output_images(self.outputs)[:at_most]
-
-
-class OutputSink:
-    """Collects a cell's outputs and writes them into the live cell, a batch at a time."""
-
-    def __init__(self, layer: DocumentLayer, api_path: str, cell_id: str | None, max_bytes: int):
-        self.layer, self.api_path, self.cell_id, self.max_bytes = layer, api_path, cell_id, max_bytes
-        self.outputs: list[dict[str, Any]] = []
-        self.pending: list[dict[str, Any]] = []
-        self.size = 0
-        self.too_large = False
-        self._flush_task: asyncio.Task[None] | None = None
-
-    def add(self, output: dict[str, Any]) -> None:
-        if self.too_large:
-            return
-        is_stream = output.get("output_type") == "stream"
-        size = len(output["text"]) if is_stream else len(json.dumps(output))
-        if self.size + size > self.max_bytes:
-            self.too_large = True
-            output = {
-                "output_type": "stream",
-                "name": "stderr",
-                "text": f"\n[output cut: more than {self.max_bytes / 1e6:g} MB]\n",
-            }
-            is_stream = True
-        self.size += size
-        if is_stream and self.outputs and _same_stream(self.outputs[-1], output):
-            self.outputs[-1]["text"].append(output["text"])  # a list of parts: no quadratic copies
-        else:
-            self.outputs.append({**output, "text": [output["text"]]} if is_stream else output)
-        self.pending.append(output)
-        if self.cell_id is not None and self.layer.live and self._flush_task is None:
-            self._flush_task = asyncio.get_running_loop().create_task(self._flush_later())
-
-    def collected(self) -> list[dict[str, Any]]:
-        """The outputs so far, stream parts joined."""
-        return [
-            {**o, "text": "".join(o["text"])} if o.get("output_type") == "stream" else o for o in self.outputs
-        ]
-
-    def clear(self) -> None:
-        self.outputs.clear()
-        self.pending.append({"output_type": "__clear__"})
-
-    async def _flush_later(self) -> None:
-        await asyncio.sleep(FLUSH_SECONDS)
-        self._flush_task = None
-        await self.flush()
-
-    async def flush(self, *, execution_count: int | None = None, done: bool = False) -> None:
-        if self.cell_id is None or (not self.pending and not done):
-            return
-        batch, self.pending = self.pending, []
-        async with self.layer.notebook(self.api_path) as notebook:
-            try:
-                ycell = notebook.ycells[find_cell(notebook, self.cell_id)]
-            except NotebookError:
-                return  # the cell was deleted meanwhile: nothing to show
-            with notebook.ydoc.transaction():
-                outputs = youtputs(ycell)
-                for output in batch:
-                    _append(outputs, output)
-                if done:
-                    ycell["execution_state"] = "idle"
-                    if execution_count is not None:
-                        ycell["execution_count"] = execution_count
-
-
-def _same_stream(last: dict[str, Any], output: dict[str, Any]) -> bool:
-    return last.get("output_type") == "stream" and last.get("name") == output.get("name")
-
-
-def _append(youts: Any, output: dict[str, Any]) -> None:
-    if output["output_type"] == "__clear__":
-        youts.clear()
-        return
-    if output["output_type"] == "stream" and len(youts) and _same_stream(youts[len(youts) - 1], output):
-        text = youts[len(youts) - 1].get("text")
-        if isinstance(text, Text):
-            added = output["text"]
-            text += "".join(added) if isinstance(added, list) else added
-            return
-    item = dict(output)
-    if item["output_type"] == "stream":
-        text = item["text"]
-        item["text"] = Text("".join(text) if isinstance(text, list) else text)
-    youts.append(Map(item))
 
 
 def to_output(message: dict[str, Any]) -> dict[str, Any] | None:
@@ -203,7 +115,9 @@ class NotebookExecutor:
         return kernel_id
 
     # -- running -----------------------------------------------------------------------
-    async def run_cell(self, api_path: str, cell_id: str, timeout: float) -> ExecutionResult:
+    async def run_cell(
+        self, api_path: str, cell_id: str, timeout: float, listener: Listener | None = None
+    ) -> ExecutionResult:
         async with self.layer.notebook(api_path) as notebook:
             index = find_cell(notebook, cell_id)
             ycell = notebook.ycells[index]
@@ -216,18 +130,38 @@ class NotebookExecutor:
                 youtputs(ycell).clear()
                 ycell["execution_count"] = None
                 ycell["execution_state"] = "busy"
-        sink = OutputSink(self.layer, api_path, cell_id, self.max_output_bytes)
-        result = await self._run(api_path, code, timeout, sink)
+        sink = OutputSink(self.layer, api_path, cell_id, self.max_output_bytes, listener)
+        try:
+            result = await self._run(api_path, code, timeout, sink)
+        except asyncio.CancelledError:  # the caller gave up: the cell shows what it got, and is idle
+            _in_background(sink.flush(done=True))
+            raise
         if not self.layer.live:  # the disk layer writes once, at the end
             sink.pending = list(sink.outputs)
         await sink.flush(execution_count=result.execution_count, done=True)
         return result.model_copy(update={"cell_id": cell_id})
 
-    async def run_code(self, api_path: str, code: str, timeout: float) -> ExecutionResult:
+    async def run_code(
+        self, api_path: str, code: str, timeout: float, listener: Listener | None = None
+    ) -> ExecutionResult:
         """Run code in the notebook's kernel without a cell (nothing is written to the notebook)."""
-        return await self._run(
-            api_path, code, timeout, OutputSink(self.layer, api_path, None, self.max_output_bytes)
-        )
+        sink = OutputSink(self.layer, api_path, None, self.max_output_bytes, listener)
+        return await self._run(api_path, code, timeout, sink)
+
+    async def evaluate(self, kernel_id: str, expression: str, timeout: float = 30) -> str:
+        """The text of one expression evaluated silently in a kernel (no execution count, no output)."""
+        lock = self._locks.setdefault(kernel_id, asyncio.Lock())
+        async with lock:
+            manager = self.serverapp.kernel_manager.get_kernel(kernel_id)
+            client = await self._ready_client(kernel_id, manager)
+            reply = await client.execute_interactive(
+                "", silent=True, user_expressions={"value": expression}, timeout=timeout, allow_stdin=False
+            )
+        value = reply.get("content", {}).get("user_expressions", {}).get("value", {})
+        if value.get("status") != "ok":
+            problem = f"{value.get('ename')}: {value.get('evalue')}"
+            raise NotebookError(f"the kernel could not evaluate it: {problem}")
+        return str(value.get("data", {}).get("text/plain", ""))
 
     async def _run(self, api_path: str, code: str, timeout: float, sink: OutputSink) -> ExecutionResult:
         kernel_id = await self.kernel_id(api_path)
@@ -236,7 +170,12 @@ class NotebookExecutor:
         async with lock:  # one agent execution at a time per kernel
             manager = self.serverapp.kernel_manager.get_kernel(kernel_id)
             client = await self._ready_client(kernel_id, manager)
-            result = await self._execute(manager, client, code, timeout, sink)
+            try:
+                result = await self._execute(manager, client, code, timeout, sink)
+            except asyncio.CancelledError:  # stopped by its caller: the kernel stops too
+                _in_background(manager.interrupt_kernel())
+                self._clients.pop(kernel_id, (client, None))[0].stop_channels()
+                raise
             if result.status in ("timeout", "kernel_died"):  # the client's state is unknown now
                 self._clients.pop(kernel_id, (client, None))[0].stop_channels()
             return result
@@ -327,6 +266,7 @@ class NotebookExecutor:
                 )
         finally:
             watchdog.cancel()
+            execution.cancel()  # done already, unless the caller cancelled us
         content = reply.get("content", {})
         status: Status = (
             "too_large" if sink.too_large else ("error" if content.get("status") == "error" else "ok")
@@ -340,6 +280,16 @@ class NotebookExecutor:
             outputs=sink.collected(),
             message=message,
         )
+
+
+_background: set[asyncio.Future[Any]] = set()
+
+
+def _in_background(awaitable: Any) -> None:
+    """Finish something after a cancellation (which forbids awaiting it here), keeping a reference."""
+    future = asyncio.ensure_future(awaitable)
+    _background.add(future)
+    future.add_done_callback(_background.discard)
 
 
 def _process(manager: Any) -> Any:
