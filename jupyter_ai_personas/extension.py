@@ -17,6 +17,7 @@ from tornado import web
 from traitlets import Bool, Dict, Float, Int, List, Unicode
 
 from .chat_saving import save_snapshots
+from .lab_channel import PAGES_SETTING, LabChannelHandler, LabPages
 from .mcp.endpoint import McpHandler
 from .rest_handlers import (
     AnswersHandler,
@@ -29,7 +30,7 @@ from .rest_handlers import (
     StopHandler,
     TrustHandler,
 )
-from .routes import ANSWERS, AVATARS, CREDENTIALS, MCP, PERMISSIONS, PERSONAS, SIGN_IN, STOP, TRUST
+from .routes import ANSWERS, AVATARS, CREDENTIALS, LAB, MCP, PERMISSIONS, PERSONAS, SIGN_IN, STOP, TRUST
 from .shutdown import exit_when_stopped, stop_on_sigint
 from .upstream import enable_nodelay_on_rooms
 
@@ -130,6 +131,13 @@ class PersonasExtension(ExtensionApp):
         config=True,
         help="Serve the notebook tools (MCP, at api/ai-personas/mcp) and give them to every agent session.",
     )
+    mcp_tools = List(
+        Unicode(),
+        config=True,
+        help="More MCP tools, as 'package.module:function' (a typed Python function, sync or async: "
+        "its schema comes from its signature). Installed packages add tools through the entry point "
+        "groups jupyter_ai_personas.tools and jupyter_server_mcp.tools.",
+    )
     headless_room_release = Float(
         60.0,
         config=True,
@@ -144,6 +152,7 @@ class PersonasExtension(ExtensionApp):
 
     def initialize_settings(self) -> None:
         self.ready = asyncio.Event()  # routes wait for it (`wait_for_runtime`)
+        self.settings[PAGES_SETTING] = LabPages()  # the open JupyterLab pages (`lab_channel`)
 
     async def wait_for_runtime(self) -> Runtime:
         """The runtime, once built; an HTTP error when it failed or takes too long."""
@@ -174,6 +183,7 @@ class PersonasExtension(ExtensionApp):
         )
         if self.notebook_tools:
             self.handlers.append((rf"/{MCP}", McpHandler))
+            self.handlers.append((rf"/{LAB}", LabChannelHandler))
 
     async def _start_jupyter_server_extension(self, serverapp) -> None:  # type: ignore[no-untyped-def]
         stop_on_sigint(serverapp, self.log)
@@ -192,6 +202,8 @@ class PersonasExtension(ExtensionApp):
             self.log.error("jupyterlab_chat is not enabled: personas cannot join chats")
             return
         await self.router.start(chat_manager)
+        if self.runtime.mcp_gateway is not None:
+            await self.runtime.mcp_gateway.start()
 
     async def stop_extension(self) -> None:
         runtime, router = self.runtime, self.router
@@ -207,6 +219,8 @@ class PersonasExtension(ExtensionApp):
         except Exception:
             self.log.exception("some chats could not be saved at shutdown")
         await router.stop()
+        if runtime.mcp_gateway is not None:
+            await runtime.mcp_gateway.stop()
         runtime.reaper.close()
         runtime.executor.close()
         await runtime.documents.close()

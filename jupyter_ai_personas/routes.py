@@ -10,3 +10,4 @@ TRUST = f"{API}/trust"
 CREDENTIALS = f"{API}/credentials"
 SIGN_IN = f"{API}/sign-in"
 MCP = f"{API}/mcp"
+LAB = f"{API}/lab"  # JupyterLab pages' websocket

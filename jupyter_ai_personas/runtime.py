@@ -17,6 +17,7 @@ from .credentials import CredentialStore
 from .definitions import SYSTEM_USER_ID, PersonaDefinition
 from .documents.executor import NotebookExecutor
 from .documents.layer import DocumentLayer
+from .mcp.gateway import McpGateway
 from .mcp.read_ledger import ReadLedger
 from .mcp.tokens import McpTokens
 from .paths import PathRules
@@ -49,6 +50,7 @@ class Runtime:
     reaper: ProcessReaper  # kills agents and their commands if the server dies
     credentials: CredentialStore  # agents' keys set in Settings › AI Personas
     mcp_url: str | None = None  # the notebook tools' endpoint (None: not served)
+    mcp_gateway: McpGateway | None = None  # what answers there
     signed_in: set[str] = field(default_factory=set)  # agent programs with a login of their own
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
 

@@ -17,8 +17,10 @@ from .catalog import PersonaCatalog
 from .credentials import CredentialStore
 from .documents.collaboration import make_document_layer
 from .documents.executor import NotebookExecutor
+from .mcp.gateway import McpGateway
 from .mcp.read_ledger import ReadLedger
 from .mcp.tokens import McpTokens
+from .mcp.tool_registry import ToolSet
 from .paths import PathRules
 from .process_reaper import ProcessReaper
 from .router.chat_router import ChatRouter
@@ -37,6 +39,16 @@ def build(app: PersonasExtension, serverapp: Any) -> tuple[Runtime, ChatRouter]:
     rules = path_rules(serverapp, root)
     reaper = ProcessReaper()
     documents = make_document_layer(serverapp, rules, app.log, idle_release=app.headless_room_release)
+    executor = NotebookExecutor(serverapp, documents, app.log, max_output_bytes=app.max_output_bytes)
+    reads = ReadLedger()
+    gateway = None
+    if app.notebook_tools:
+        tools = ToolSet(app.mcp_tools)
+        for problem in tools.problems:
+            app.log.error("an MCP tool could not be added: %s", problem)
+        gateway = McpGateway(
+            layer=documents, executor=executor, reads=reads, serverapp=serverapp, tools=tools, log=app.log
+        )
     runtime = Runtime(
         settings=app,
         root_dir=root,
@@ -55,15 +67,16 @@ def build(app: PersonasExtension, serverapp: Any) -> tuple[Runtime, ChatRouter]:
             reaper=reaper,
         ),
         documents=documents,
-        executor=NotebookExecutor(serverapp, documents, app.log, max_output_bytes=app.max_output_bytes),
+        executor=executor,
         mcp_tokens=McpTokens(),
-        mcp_reads=ReadLedger(),
+        mcp_reads=reads,
         reaper=reaper,
         credentials=CredentialStore(own / "credentials.json", app.log),
         mcp_url=url_path_join(serverapp.connection_url, MCP) if app.notebook_tools else None,
+        mcp_gateway=gateway,
     )
-    if runtime.mcp_url:
-        app.log.info("notebook tools: %s, at %s", documents.name, runtime.mcp_url)
+    if runtime.mcp_url and gateway is not None:
+        app.log.info("MCP tools (%d): %s, at %s", len(gateway.tools), documents.name, runtime.mcp_url)
     return runtime, ChatRouter(runtime)
 
 

@@ -9,6 +9,7 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 
 import { PersonaCompletionProvider } from './completion';
 import { credentialsWidget, CredentialsPanel } from './credentials';
+import { connectLabChannel } from './labChannel';
 import { richRendererFactory } from './rich';
 import { RosterExtension } from './roster';
 import { StopFooter } from './stop';
@@ -53,6 +54,15 @@ const roster: JupyterFrontEndPlugin<void> = {
   }
 };
 
+const labChannel: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-ai-personas:lab-channel',
+  description: 'Lets tools (MCP) list and run the commands of the JupyterLab page a person uses.',
+  autoStart: true,
+  activate: (app: JupyterFrontEnd) => {
+    void app.restored.then(() => connectLabChannel(app));
+  }
+};
+
 const OPEN_CREDENTIALS = 'jupyter-ai-personas:credentials';
 
 const credentials: JupyterFrontEndPlugin<void> = {
@@ -83,4 +93,4 @@ const credentials: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [richMessages, completion, stopButton, roster, credentials];
+export default [richMessages, completion, stopButton, roster, credentials, labChannel];

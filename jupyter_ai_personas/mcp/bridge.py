@@ -1,60 +1,90 @@
-"""A stdio MCP server that forwards to the Jupyter server's MCP endpoint, for agents that
-only start MCP servers as programs. The bearer token comes from the environment.
+"""A stdio MCP server that relays every message to a Jupyter server's MCP endpoint, for clients
+that start MCP servers as programs (Claude Desktop, agents without HTTP MCP).
 
-    jupyter-ai-personas-mcp http://127.0.0.1:8888/api/ai-personas/mcp
+Both sides are the MCP SDK's transports, and messages pass through unchanged, so everything the
+endpoint offers (tools, progress, cancellation, resources, prompts) works through the relay.
+
+    jupyter-ai-personas-mcp                  # the running Jupyter server whose root holds the cwd
+    jupyter-ai-personas-mcp URL              # that endpoint; a token from the environment
+
+Tokens: $JUPYTER_AI_PERSONAS_MCP_TOKEN (an agent session's), else $JUPYTER_TOKEN, else the token
+in the found server's runtime file (readable only by the user who runs it).
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
 import os
 import sys
-import urllib.error
-import urllib.request
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
 
 TOKEN_VARIABLE = "JUPYTER_AI_PERSONAS_MCP_TOKEN"
+ENDPOINT = "api/ai-personas/mcp"
 
 
-def forward(url: str, token: str | None, line: bytes) -> bytes | None:
-    headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(url, data=line, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=3600) as response:
-            body = response.read()
-            return body if response.status == 200 and body else None
-    except urllib.error.HTTPError as exc:
-        message = json.loads(line)
-        if message.get("id") is None:
-            return None
-        error = {"code": -32000, "message": f"the Jupyter server answered {exc.code}: {exc.reason}"}
-        return json.dumps({"jsonrpc": "2.0", "id": message["id"], "error": error}).encode()
+class NoServer(RuntimeError):
+    pass
 
 
-async def serve(url: str, token: str | None) -> None:
-    loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader(limit=50 * 1024 * 1024)
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    lock = asyncio.Lock()
+def find_server(cwd: Path) -> tuple[str, str | None]:
+    """(endpoint URL, token) of the running Jupyter server whose root holds `cwd` (the deepest),
+    else the newest one running."""
+    from jupyter_server.serverapp import list_running_servers
 
-    async def one(line: bytes) -> None:
-        answer = await loop.run_in_executor(None, forward, url, token, line)
-        if answer:
-            async with lock:
-                sys.stdout.buffer.write(answer.strip() + b"\n")
-                sys.stdout.buffer.flush()
+    servers = list(list_running_servers())
+    if not servers:
+        raise NoServer("no Jupyter server is running for this user (start one: jupyter lab)")
 
-    while line := await reader.readline():
-        if line.strip():
-            asyncio.ensure_future(one(line.strip()))
+    def depth(info: dict[str, Any]) -> int:
+        root = Path(info.get("root_dir") or "/").expanduser().resolve()
+        return len(root.parts) if cwd.resolve().is_relative_to(root) else -1
+
+    best = max(servers, key=lambda info: (depth(info), info.get("pid", 0)))
+    url = str(best["url"]).rstrip("/") + "/" + ENDPOINT
+    return url, best.get("token") or None
+
+
+async def relay(url: str, token: str | None) -> None:
+    from mcp.client.streamable_http import streamable_http_client
+    from mcp.server.stdio import stdio_server
+
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with (
+        httpx.AsyncClient(headers=headers, timeout=httpx.Timeout(30, read=None)) as http,
+        streamable_http_client(url, http_client=http) as (from_jupyter, to_jupyter, _),
+        stdio_server() as (from_client, to_client),
+        anyio.create_task_group() as tasks,
+    ):
+
+        async def pump(source: Any, sink: Any, side: str) -> None:
+            async for message in source:
+                if isinstance(message, Exception):  # a transport's error: say it, carry on
+                    print(f"jupyter-ai-personas-mcp: {side}: {message}", file=sys.stderr, flush=True)
+                    continue
+                await sink.send(message)
+            tasks.cancel_scope.cancel()  # one side closed: the relay ends
+
+        tasks.start_soon(pump, from_client, to_jupyter, "client")
+        tasks.start_soon(pump, from_jupyter, to_client, "Jupyter")
 
 
 def main() -> None:
-    if len(sys.argv) != 2:
-        sys.exit("usage: jupyter-ai-personas-mcp <MCP endpoint URL>  (token in $" + TOKEN_VARIABLE + ")")
-    asyncio.run(serve(sys.argv[1], os.environ.get(TOKEN_VARIABLE)))
+    arguments = sys.argv[1:]
+    if len(arguments) > 1 or (arguments and arguments[0] in ("-h", "--help")):
+        sys.exit(__doc__)
+    token = os.environ.get(TOKEN_VARIABLE) or os.environ.get("JUPYTER_TOKEN")
+    if arguments:
+        url = arguments[0]
+    else:
+        try:
+            url, found_token = find_server(Path.cwd())
+        except NoServer as exc:
+            sys.exit(f"jupyter-ai-personas-mcp: {exc}")
+        token = token or found_token
+    anyio.run(relay, url, token)
 
 
 if __name__ == "__main__":

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..documents import notebook as nb
-from ..documents.executor import ExecutionResult
+from ..documents.executor import ExecutionResult, Listener
 from ..documents.notebook import NotebookError
 from ..documents.text_edits import EditConflict, rebase
 from .inputs import (
     CellInput,
     CellTypeInput,
+    ClearOutputsInput,
     CreateNotebookInput,
     EditCellInput,
     ExecuteCellInput,
@@ -17,10 +20,9 @@ from .inputs import (
     InsertCellInput,
     InsertExecuteInput,
     MoveCellInput,
-    PathInput,
     ReplaceInCellInput,
 )
-from .tools import AGENT_OUTPUT_CHARS, ToolContext, ToolResult
+from .tool_base import AGENT_OUTPUT_CHARS, ToolContext, ToolResult
 
 
 # -- notebooks: changing --------------------------------------------------------------------
@@ -109,6 +111,24 @@ async def create_notebook(ctx: ToolContext, args: CreateNotebookInput) -> ToolRe
 
 
 # -- running --------------------------------------------------------------------------------
+def _progress(ctx: ToolContext) -> Listener | None:
+    """Each output as a line of MCP progress, while the cell runs."""
+    if ctx.progress is None:
+        return None
+
+    def listener(output: dict[str, Any]) -> None:
+        kind = output.get("output_type")
+        if kind == "stream":
+            text = output["text"] if isinstance(output["text"], str) else "".join(output["text"])
+            ctx.report(text)
+        elif kind == "error":
+            ctx.report(f"{output.get('ename')}: {output.get('evalue')}")
+        else:
+            ctx.report(nb.output_text(output, 2000) or f"{kind}: {', '.join(output.get('data', {}))}")
+
+    return listener
+
+
 def _result(result: ExecutionResult) -> ToolResult:
     failed = result.status in ("timeout", "kernel_died", "too_large")
     prefix = f"cell id={result.cell_id}\n" if result.cell_id else ""
@@ -121,12 +141,12 @@ async def execute_cell(ctx: ToolContext, args: ExecuteCellInput) -> ToolResult:
         index = nb.find_cell(notebook, args.cell_id, args.index)
         cell_id = nb.cell_ids(notebook)[index]
         ctx.present(notebook, api_path, cell_id)
-    return _result(await ctx.executor.run_cell(api_path, cell_id, args.timeout))
+    return _result(await ctx.executor.run_cell(api_path, cell_id, args.timeout, _progress(ctx)))
 
 
 async def insert_and_execute_cell(ctx: ToolContext, args: InsertExecuteInput) -> ToolResult:
     inserted = await insert_cell(ctx, InsertCellInput(**args.model_dump(exclude={"timeout"})))
-    cell_id = inserted.content[0]["text"].split("id=", 1)[1].split()[0]
+    cell_id = inserted.first_text().split("id=", 1)[1].split()[0]
     return await execute_cell(ctx, ExecuteCellInput(path=args.path, cell_id=cell_id, timeout=args.timeout))
 
 
@@ -140,7 +160,8 @@ async def execute_cells(ctx: ToolContext, args: ExecuteCellsInput) -> ToolResult
     for index in range(max(0, args.start_index), end + 1):
         if kinds[index] != "code":
             continue
-        result = await ctx.executor.run_cell(api_path, ids[index], args.timeout)
+        ctx.report(f"running cell [{index}] id={ids[index]}")
+        result = await ctx.executor.run_cell(api_path, ids[index], args.timeout, _progress(ctx))
         reports.append(f"[{index}] id={ids[index]} {result.summary(2000)}")
         if result.status != "ok":
             reports.append(f"stopped at cell [{index}]")
@@ -151,9 +172,21 @@ async def execute_cells(ctx: ToolContext, args: ExecuteCellsInput) -> ToolResult
 async def execute_code(ctx: ToolContext, args: ExecuteCodeInput) -> ToolResult:
     api_path = ctx.notebook_path(args.path)
     ctx.layer.require_file(api_path)
-    return _result(await ctx.executor.run_code(api_path, args.code, args.timeout))
+    return _result(await ctx.executor.run_code(api_path, args.code, args.timeout, _progress(ctx)))
 
 
-async def restart_kernel(ctx: ToolContext, args: PathInput) -> ToolResult:
-    kernel_id = await ctx.executor.restart(ctx.notebook_path(args.path))
-    return ToolResult.text(f"restarted kernel {kernel_id}")
+async def clear_outputs(ctx: ToolContext, args: ClearOutputsInput) -> ToolResult:
+    api_path = ctx.notebook_path(args.path)
+    async with ctx.layer.notebook(api_path) as notebook:
+        indexes = (
+            [nb.find_cell(notebook, args.cell_id, args.index)]
+            if args.cell_id or args.index is not None
+            else range(len(notebook.ycells))
+        )
+        with notebook.ydoc.transaction():
+            for index in indexes:
+                ycell = notebook.ycells[index]
+                if ycell.get("cell_type") == "code":
+                    nb.youtputs(ycell).clear()
+                    ycell["execution_count"] = None
+    return ToolResult.text(f"cleared the outputs of {len(indexes)} cell(s){ctx.note()}")

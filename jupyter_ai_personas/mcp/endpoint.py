@@ -1,4 +1,4 @@
-"""The MCP endpoint (Streamable HTTP, JSON responses) on the Jupyter server.
+"""The MCP endpoint on the Jupyter server: Jupyter authenticates, the MCP SDK answers (`gateway`).
 
 Authentication: Jupyter's own (token or cookie), or a bearer token minted for one ACP
 session (`Authorization: Bearer <token>`), which stops working when that session ends.
@@ -6,8 +6,7 @@ session (`Authorization: Bearer <token>`), which stops working when that session
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
@@ -17,10 +16,12 @@ if TYPE_CHECKING:
     from ..rest_handlers import RuntimeHost
     from ..runtime import Runtime
     from .tokens import McpCaller
+    from .tornado_asgi import TornadoAsgiBridge
 
 
 class McpHandler(ExtensionHandlerMixin, APIHandler):
     _caller: McpCaller | None = None
+    _bridge: TornadoAsgiBridge | None = None
     _runtime: Runtime
 
     def _bearer(self) -> str | None:
@@ -53,39 +54,25 @@ class McpHandler(ExtensionHandlerMixin, APIHandler):
             username=getattr(user, "username", name), name=name, color=getattr(user, "color", None)
         )
 
-    async def post(self) -> None:
+    def on_connection_close(self) -> None:
+        if self._bridge is not None:
+            self._bridge.closed.set()  # a stream's client went away
+
+    async def _serve(self) -> None:
         caller = self.caller()
-        from .protocol import handle
-        from .tools import ToolContext
+        gateway = self._runtime.mcp_gateway
+        if gateway is None:
+            raise web.HTTPError(404, "the notebook tools are off (c.PersonasExtension.notebook_tools)")
+        from .tornado_asgi import TornadoAsgiBridge
 
-        runtime = self._runtime
-        try:
-            body = json.loads(self.request.body or b"null")
-        except ValueError as exc:
-            raise web.HTTPError(400, "the body is not JSON") from exc
-        context = ToolContext(
-            layer=runtime.documents,
-            executor=runtime.executor,
-            caller=caller,
-            reads=runtime.mcp_reads,
-            reader=self._bearer() or f"user:{caller.username}",
-        )
-        if isinstance(body, list):
-            answers: Any = [a for a in [await handle(m, context) for m in body] if a is not None]
-        else:
-            answers = await handle(body, context)
-        if not answers:
-            self.set_status(202)
-            self.finish()
-            return
-        self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(answers))
+        self._bridge = TornadoAsgiBridge(self)
+        await gateway.handle(self, self._bridge, caller, self._bearer() or f"user:{caller.username}")
 
-    async def get(self) -> None:
-        self.caller()
-        self.set_status(405)  # no server-initiated stream
-        self.finish()
+    async def post(self) -> None:
+        await self._serve()
 
-    async def delete(self) -> None:
-        self.caller()
-        self.finish()
+    async def get(self) -> None:  # the stream of a session's server-initiated messages
+        await self._serve()
+
+    async def delete(self) -> None:  # the end of a session
+        await self._serve()

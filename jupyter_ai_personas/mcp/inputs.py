@@ -25,10 +25,6 @@ class ReadFileInput(PathInput):
     limit: int = Field(2000, ge=1, le=20000, description="lines to read")
 
 
-class ReadNotebookInput(PathInput):
-    include_outputs: bool = True
-
-
 class CellInput(PathInput):
     cell_id: str | None = Field(None, description="the cell's id (preferred)")
     index: int | None = Field(None, description="the cell's position, when no id is given")
@@ -66,12 +62,6 @@ class CreateNotebookInput(PathInput):
     kernel_name: str | None = Field("python3", description="kernelspec name")
 
 
-class SearchInput(ToolInput):
-    query: str = Field(min_length=1)
-    path: str = "."
-    regex: bool = False
-
-
 class ExecuteCellInput(CellInput):
     timeout: float = Field(120, gt=0, le=3600, description="seconds before the kernel is interrupted")
 
@@ -89,3 +79,7 @@ class ExecuteCellsInput(PathInput):
 class ExecuteCodeInput(PathInput):
     code: str
     timeout: float = Field(120, gt=0, le=3600)
+
+
+class ClearOutputsInput(CellInput):
+    """No cell_id or index: every cell."""

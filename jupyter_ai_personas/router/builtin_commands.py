@@ -73,7 +73,25 @@ async def personas_command(ctx: CommandContext) -> str:
     if merged.problems:
         lines += ["", "**Could not be loaded**"]
         lines += [f"- _{p.source}_: {p.message}" for p in merged.problems]
-    return "\n".join(lines)
+    return "\n".join(lines + _tool_lines(ctx))
+
+
+def _tool_lines(ctx: CommandContext) -> list[str]:
+    """The Jupyter tools every agent session gets (MCP), and the extension tools that failed."""
+    gateway = ctx.manager.runtime.mcp_gateway
+    if gateway is None:
+        return ["", "**Jupyter tools**: off (`c.PersonasExtension.notebook_tools`)"]
+    tools = gateway.tools
+    extra = ", ".join(f"`{t.name}`" for t in tools.extensions)
+    lines = [
+        "",
+        f"**Jupyter tools**: each agent session gets {len(tools)} tools (MCP)"
+        + (f", from extensions: {extra}" if extra else ""),
+    ]
+    if tools.problems:
+        lines += ["", "**Tools that could not be added**"]
+        lines += [f"- {problem}" for problem in tools.problems]
+    return lines
 
 
 def refresh_command(refresh_all: Callable[[], Awaitable[None]]) -> SlashCommand:

@@ -54,8 +54,8 @@ async def test_every_tool_is_listed_and_works(nb_server):
     make_notebook(nb_server.root_dir, "tools.ipynb", ["x = 20", "x + 1"])
     (nb_server.root_dir / "notes.txt").write_text("line one\nline two\n")
     async with mcp_session(nb_server) as mcp:
-        names = {tool.name for tool in (await mcp.list_tools()).tools}
-        assert names == {
+        listed = {tool.name: tool for tool in (await mcp.list_tools()).tools}
+        assert {
             "list_files",
             "read_file",
             "list_notebooks",
@@ -75,7 +75,12 @@ async def test_every_tool_is_listed_and_works(nb_server):
             "execute_cells",
             "execute_code",
             "restart_kernel",
-        }
+            "clear_outputs",
+        } <= set(listed)
+        # what clients decide to ask a person about
+        assert listed["read_notebook"].annotations.readOnlyHint is True
+        assert listed["edit_cell"].annotations.readOnlyHint is False
+        assert listed["delete_cell"].annotations.destructiveHint is True
         calls = [
             ("list_files", {"path": "."}, "tools.ipynb"),
             ("read_file", {"path": "notes.txt", "start_line": 2}, "line two"),

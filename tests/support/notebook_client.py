@@ -59,14 +59,14 @@ class NotebookClient(RoomClient):
 
 @contextlib.asynccontextmanager
 async def mcp_session(
-    server: JupyterServer, headers: dict[str, str] | None = None
+    server: JupyterServer, headers: dict[str, str] | None = None, **session_options: Any
 ) -> AsyncIterator[ClientSession]:
-    """The official MCP client, on the server's notebook tools."""
+    """The official MCP client, on the server's tools (`session_options`: ClientSession's)."""
     url = server.url + "api/ai-personas/mcp"
     http = httpx.AsyncClient(
         headers=server.headers if headers is None else headers, timeout=httpx.Timeout(600)
     )
     async with http, streamable_http_client(url, http_client=http) as (read, write, _):
-        async with ClientSession(read, write) as session:
+        async with ClientSession(read, write, **session_options) as session:
             await session.initialize()
             yield session

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from typing import Any
 
+import httpx
 from acp import update_tool_call
 
 
@@ -41,9 +41,6 @@ class MoreVerbs:
 
     async def do_mcp(self, rest: str, text: str) -> str:
         """mcp TOOL {json arguments}: ask permission, then call a notebook tool over HTTP."""
-        import urllib.error
-        import urllib.request
-
         tool, _, raw = rest.partition(" ")
         arguments = json.loads(raw or "{}")
         tool_id = f"mcp-{uuid.uuid4().hex[:6]}"
@@ -53,33 +50,14 @@ class MoreVerbs:
             await self.reply.say(f"I was not allowed to call {tool}.")
             return "cancelled" if answer == "cancelled" else "end_turn"
         url, token = self.jupyter_tools()
-        body = json.dumps(
-            {
-                "jsonrpc": "2.0",
-                "id": 1,
-                "method": "tools/call",
-                "params": {"name": tool, "arguments": arguments},
-            }
-        ).encode()
-        request = urllib.request.Request(
-            url,
-            data=body,
-            method="POST",
-            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
-        )
-
-        def call() -> dict[str, Any]:
-            with urllib.request.urlopen(request, timeout=600) as response:
-                return json.loads(response.read())
-
-        try:
-            result = (await asyncio.get_running_loop().run_in_executor(None, call))["result"]
-        except urllib.error.HTTPError as exc:
+        try:  # as agents do: the official MCP client, a session, then the call
+            result = await _call_tool(url, token, tool, arguments)
+        except httpx.HTTPStatusError as exc:
             await self.update(update_tool_call(tool_id, status="failed"))
-            await self.reply.say(f"{tool} refused: HTTP {exc.code}")
+            await self.reply.say(f"{tool} refused: HTTP {exc.response.status_code}")
             return "end_turn"
-        text_out = "\n".join(c.get("text", "") for c in result["content"] if c["type"] == "text")
-        await self.update(update_tool_call(tool_id, status="failed" if result["isError"] else "completed"))
+        text_out = "\n".join(c.text for c in result.content if c.type == "text")
+        await self.update(update_tool_call(tool_id, status="failed" if result.isError else "completed"))
         await self.reply.say(f"{tool}: {text_out}")
         return "end_turn"
 
@@ -120,3 +98,23 @@ class MoreVerbs:
         )
         response = await self.conn.create_elicitation("Sign in with this code: ABCD-1234", mode)
         await self.reply.say(f"link answer: {response.action}")
+
+
+async def _call_tool(url: str, token: str, tool: str, arguments: dict[str, Any]) -> Any:
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        async with (
+            httpx.AsyncClient(headers=headers, timeout=httpx.Timeout(600)) as http,
+            streamable_http_client(url, http_client=http) as (read, write, _),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            return await session.call_tool(tool, arguments)
+    except BaseExceptionGroup as group:  # the SDK's task groups wrap the HTTP error
+        status = group.subgroup(httpx.HTTPStatusError)
+        if status is not None:
+            raise status.exceptions[0] from None
+        raise
