@@ -18,7 +18,7 @@ from jupyter_ydoc import YNotebook, YUnicode
 from pycrdt import Text
 
 from ..paths import PathRules
-from ..upstream import room_lock, save_in_progress, server_documents_room
+from ..upstream import open_room_document, room_lock, save_in_progress, server_documents_room
 from .layer import DocumentLayer
 from .notebook import NotebookError
 from .sync import apply_notebook_json
@@ -33,6 +33,7 @@ class CollaborationLayer(DocumentLayer):
         self.extension = serverapp.web_app.settings["jupyter_server_ydoc"]
         self.idle_release = idle_release
         self._headless: dict[str, float] = {}  # room id -> last use
+        self._room_ids: dict[tuple[str, str, str], str] = {}  # (path, kind, format) -> room id
         self._release_task: asyncio.Task[None] | None = None
 
     def room_id(self, api_path: str, kind: str, file_format: str) -> str:
@@ -40,6 +41,15 @@ class CollaborationLayer(DocumentLayer):
         return f"{file_format}:{kind}:{file_id}"
 
     async def _document(self, api_path: str, kind: str, file_format: str, *, create: bool) -> Any:
+        # an open room is used directly: its id looked up before (the file id index is a sqlite
+        # query each time, slow right after a save), checked to be still this path's
+        known = self._room_ids.get((api_path, kind, file_format))
+        if known is not None:
+            document = open_room_document(self.extension, self._room(known), known, api_path)
+            if document is not None:
+                if known in self._headless:
+                    self._headless[known] = time.monotonic()
+                return document
         room_id = self.room_id(api_path, kind, file_format)
         existed = self.extension.ywebsocket_server.room_exists(room_id)
         try:
@@ -49,6 +59,8 @@ class CollaborationLayer(DocumentLayer):
         except Exception as exc:
             reason = getattr(exc, "log_message", None) or str(exc) or type(exc).__name__
             raise NotebookError(f"{api_path} cannot be opened: {reason}") from None
+        if document is not None:
+            self._room_ids[(api_path, kind, file_format)] = room_id
         if document is not None and not existed:
             self._headless[room_id] = time.monotonic()
             self._watch_rooms()
