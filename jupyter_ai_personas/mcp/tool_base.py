@@ -123,12 +123,16 @@ class Tool:
     def definition(self) -> types.Tool:
         schema = self.input.model_json_schema()
         schema.pop("title", None)
+        read = self.effect == "read"
+        # Only a read-only tool says it is harmless. A tool that changes or runs anything keeps
+        # the spec's defaults (destructive, open world), or states it is destructive: clients
+        # such as Codex run a tool unasked when it claims neither, and a person must be asked.
         annotations = types.ToolAnnotations(
             title=self.title,
-            readOnlyHint=self.effect == "read",
-            destructiveHint=self.effect == "destructive",
-            idempotentHint=self.effect == "read",
-            openWorldHint=False,
+            readOnlyHint=read,
+            destructiveHint=True if self.effect == "destructive" else None,
+            idempotentHint=True if read else None,
+            openWorldHint=False if read else None,
         )
         return types.Tool(
             name=self.name,

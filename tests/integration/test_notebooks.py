@@ -77,9 +77,13 @@ async def test_every_tool_is_listed_and_works(nb_server):
             "restart_kernel",
             "clear_outputs",
         } <= set(listed)
-        # what clients decide to ask a person about
+        # what clients decide to ask a person about: only reads claim to be harmless (Codex
+        # runs a tool unasked that is said to be neither destructive nor open-world)
         assert listed["read_notebook"].annotations.readOnlyHint is True
-        assert listed["edit_cell"].annotations.readOnlyHint is False
+        for name in ("edit_cell", "execute_cell", "insert_and_execute_cell", "execute_code"):
+            annotations = listed[name].annotations
+            assert annotations.readOnlyHint is False, name
+            assert annotations.destructiveHint is not False and annotations.openWorldHint is not False, name
         assert listed["delete_cell"].annotations.destructiveHint is True
         calls = [
             ("list_files", {"path": "."}, "tools.ipynb"),
