@@ -24,6 +24,11 @@ class RunCommandInput(ToolInput):
     args: dict[str, Any] = Field(default_factory=dict, description='its arguments, e.g. {"path": "a.ipynb"}')
 
 
+# Decisions that belong to the person at the keyboard: trusting a notebook (its HTML and
+# JavaScript outputs would then run in the page) and this project's own settings (keys).
+PERSON_ONLY = re.compile(r"trust|^jupyter-ai-personas:")
+
+
 def _pages(ctx: ToolContext) -> LabPages:
     pages = ctx.serverapp.web_app.settings.get(PAGES_SETTING)
     if pages is None:
@@ -48,6 +53,8 @@ async def list_lab_commands(ctx: ToolContext, args: ListCommandsInput) -> ToolRe
 async def run_lab_command(ctx: ToolContext, args: RunCommandInput) -> ToolResult:
     if not re.fullmatch(r"[\w.-]+(:[\w.-]+)+", args.command):
         raise NotebookError(f"{args.command!r} is not a command id (list_lab_commands says which there are)")
+    if PERSON_ONLY.search(args.command):
+        raise NotebookError(f"{args.command} is for the person using JupyterLab to run, not a tool")
     path = args.args.get("path")
     if isinstance(path, str):
         ctx.layer.api_path(path)  # the page opens only what the tools may touch

@@ -36,4 +36,6 @@ async def test_a_tool_opens_a_notebook_in_the_persons_jupyterlab(browser, lab_se
             "run_lab_command", {"command": "docmanager:open", "args": {"path": "../x.ipynb"}}
         )
         assert refused.isError and "outside the server root" in text(refused)
+        trust = await mcp.call_tool("run_lab_command", {"command": "notebook:trust", "args": {}})
+        assert trust.isError and "for the person" in text(trust)  # its JavaScript would run here
     await page.close()
