@@ -1,7 +1,7 @@
 # `make lab`  : set up everything and start JupyterLab on a demo workspace
 # `make test` : set up everything and run every test
 # `make bench`: run the benchmarks and write docs/benchmarks.md
-# `make bench-compare`: the same work side by side with Jupyter AI v3 (in its own venv)
+# `make bench-compare`: the same work side by side with Jupyter AI v3 and the MCP peers (each in its own venv)
 
 PYTHON ?= python3
 VENV := .venv
@@ -81,12 +81,19 @@ $(V3)/.installed: benchmarks/compare/requirements-v3.txt
 	$(V3)/bin/pip install --quiet -r benchmarks/compare/requirements-v3.txt
 	touch $@
 
+# The MCP peers too, each in its own environment (their pins differ from ours and each other's).
+.bench-mcp-%/.installed: benchmarks/compare/requirements-mcp-%.txt
+	test -x .bench-mcp-$*/bin/python || $(PYTHON) -m venv .bench-mcp-$*
+	.bench-mcp-$*/bin/pip install --quiet --upgrade pip
+	.bench-mcp-$*/bin/pip install --quiet -r $<
+	touch $@
+
 $(VENV)/.bench-installed: $(TEST_STAMP)
 	$(BIN)/pip install --quiet "matplotlib>=3.8"
 	touch $@
 
-bench-compare: test-setup $(V3)/.installed $(VENV)/.bench-installed
-	$(BIN)/python -m benchmarks.run compare
+bench-compare: test-setup $(V3)/.installed .bench-mcp-a/.installed .bench-mcp-b/.installed $(VENV)/.bench-installed
+	$(BIN)/python -m benchmarks.run compare mcp_compare
 
 # Refresh the screenshots in docs/ from the browser tests.
 screenshots: test-setup
@@ -106,4 +113,4 @@ lab: $(STAMP) agents
 		--PersonasExtension.trusted_persona_files='$(DEMO_TRUST)'
 
 clean:
-	rm -rf $(VENV) $(TEST_SITE) $(WORKSPACE) $(E2E) $(AGENTS) $(V3)
+	rm -rf $(VENV) $(TEST_SITE) $(WORKSPACE) $(E2E) $(AGENTS) $(V3) .bench-mcp-a .bench-mcp-b

@@ -52,6 +52,12 @@ SECTIONS: dict[str, tuple[str, str]] = {
         "Side by side with Jupyter AI v3",
         "The same work on both runtimes, on this machine, in one run (`make bench-compare`).",
     ),
+    "mcp_compare": (
+        "The MCP gateway side by side with the peers",
+        "The same MCP work through the official client on this project's gateway, Datalayer's "
+        "jupyter-mcp-server and jupyter-server-mcp with jupyter-ai-tools, each installed in its own "
+        "environment (`make bench-compare`), and what each offers by its own `tools/list`.",
+    ),
 }
 OWN = ["streaming", "agents", "notebooks"]  # `compare` needs Jupyter AI v3's own environment
 
