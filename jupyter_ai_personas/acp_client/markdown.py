@@ -73,6 +73,39 @@ class ToolCallView(BaseModel):
     warnings: list[str] = []  # paths that need a person's answer, and why
 
 
+SOURCE_KEYS = ("source", "content", "new_source")  # what a tool writes: shown as added lines
+CODE_KEYS = ("code", "command")  # what it runs: shown as code
+PLACE_KEYS = ("path", "file_path", "notebook_path", "new_path")
+
+
+def input_content(view: ToolCallView) -> list[ToolContent]:
+    """What a tool call's input will do, for a card whose agent sent nothing else to show (MCP
+    tools above all): the text it writes as a diff, code it runs as code, the rest in a line."""
+    raw = view.raw_input
+    if view.content or view.command or not isinstance(raw, dict):
+        return []
+    args = {k: v for k, v in raw.items() if k != "tool"}
+    place = next((str(args[k]) for k in PLACE_KEYS if isinstance(args.get(k), str)), view.title or "input")
+    if isinstance(args.get("cell_id"), str):
+        place += f" · cell {args['cell_id']}"
+    shown: list[ToolContent] = []
+    if isinstance(args.get("old_text"), str) and isinstance(args.get("new_text"), str):
+        shown.append(DiffContent(path=place, old_text=args["old_text"], new_text=args["new_text"]))
+    written = next((args[k] for k in SOURCE_KEYS if isinstance(args.get(k), str)), None)
+    if written is not None:
+        shown.append(DiffContent(path=place, old_text="", new_text=written))
+    code = next((args[k] for k in CODE_KEYS if isinstance(args.get(k), str)), None)
+    if code is not None:
+        shown.append(TerminalContent(terminal_id="", command=code))
+    used = {"old_text", "new_text", "cell_id", *SOURCE_KEYS, *CODE_KEYS, *PLACE_KEYS}
+    rest = {k: v for k, v in args.items() if k not in used}
+    if rest or not shown:
+        shown.append(
+            TextContent(text=f"{place}: " + ", ".join(f"{k}={compact_json(v, 120)}" for k, v in rest.items()))
+        )
+    return shown
+
+
 def fence(text: str, info: str = "") -> str:
     """A code block whose fence is longer than any backtick run inside it."""
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
@@ -109,7 +142,7 @@ def tool_call_markdown(view: ToolCallView, show_path: Callable[[str], str] = str
         lines.append(" ".join(f"`{show_path(p)}`" for p in view.locations[:5]))
     if view.command:
         lines.append(fence(f"$ {view.command}", "console"))
-    for item in view.content:
+    for item in view.content or input_content(view):
         if isinstance(item, DiffContent):
             shown = show_path(item.path)
             lines.append(
@@ -129,7 +162,7 @@ def tool_call_data(view: ToolCallView, show_path: Callable[[str], str] = str) ->
     """The structured form of a tool call for the frontend: diffs as unified text (not both
     whole files), outputs clipped, paths relative to the server root."""
     content: list[ToolContentData] = []
-    for item in view.content:
+    for item in view.content or input_content(view):
         if isinstance(item, DiffContent):
             shown = show_path(item.path)
             diff = unified_diff(shown, item.old_text, item.new_text)

@@ -324,7 +324,8 @@ async def test_agents_get_their_own_token_which_dies_with_their_session(nb_serve
             result = await mcp.call_tool("execute_cell", {"path": "agent.ipynb", "index": 0})
             assert "2" in text(result)
         chat.send('@Scripted mcp insert_and_execute_cell {"path": "agent.ipynb", "source": "6 * 7"}')
-        await chat.wait_for_text("Scripted", "Waiting for your answer")
+        request = await chat.wait_for_text("Scripted", "Waiting for your answer")
+        assert "agent.ipynb" in request and "+6 * 7" in request  # what the tool will do, to judge by
         chat.send("/allow")
         await chat.wait_for_text("Scripted", "insert_and_execute_cell: cell id=")
         assert "42" in chat.bodies_from("Scripted")[-1]
