@@ -43,8 +43,11 @@ export class PersonaCompletionProvider implements IChatCommandProvider {
     }
     const prefix = word.slice(1).toLowerCase();
     const personas = await this._personas(chatRefOf(inputModel));
+    // who can answer now first, then who needs a key, then who cannot
+    const rank = (p: IPersonaInfo): number => (!p.available ? 2 : p.needs ? 1 : 0);
     return personas
       .filter(persona => persona.mention_name.toLowerCase().startsWith(prefix))
+      .sort((a, b) => rank(a) - rank(b) || a.mention_name.localeCompare(b.mention_name))
       .map(persona => ({
         name: `@${persona.mention_name}`,
         providerId: this.id,

@@ -184,3 +184,19 @@ async def test_persona_code_waits_in_the_roster_until_a_person_trusts_it(browser
     await send(page, "@Greeter hi")
     await expect(message(page, "Hello from trusted code").first).to_be_visible(timeout=30_000)
     await page.close()
+
+
+async def test_completion_lists_who_can_answer_before_who_cannot(browser, lab_server):
+    await create_chat(lab_server, "order.chat")
+    page = await open_chat(browser, lab_server, "order.chat")
+    box = page.locator(INPUT).first
+    await box.click()
+    await box.type("@")
+    options = page.locator("[role=option]")
+    await expect(options.first).to_be_visible(timeout=15_000)
+    texts = await options.all_inner_texts()
+    unavailable = [i for i, t in enumerate(texts) if "unavailable" in t]
+    ready = [i for i, t in enumerate(texts) if "unavailable" not in t and "🔑" not in t]
+    assert ready and unavailable and max(ready) < min(unavailable), texts
+    assert not any("`" in t for t in texts)  # reasons read as text, not markdown source
+    await page.close()
