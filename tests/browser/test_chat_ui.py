@@ -200,3 +200,34 @@ async def test_completion_lists_who_can_answer_before_who_cannot(browser, lab_se
     assert ready and unavailable and max(ready) < min(unavailable), texts
     assert not any("`" in t for t in texts)  # reasons read as text, not markdown source
     await page.close()
+
+
+async def test_mcp_turns_show_the_cell_to_judge_and_leave_no_stop_button(browser, lab_server, fake_model):
+    from tests.integration.test_notebooks import make_notebook
+
+    make_notebook(lab_server.root_dir, "mcp_turns.ipynb", ["data = [3, 4, 5]"])
+    await create_chat(lab_server, "mcp_turns.chat")
+    page = await open_chat(browser, lab_server, "mcp_turns.chat")
+    stop = page.locator(".jp-AIPersonas-stop")
+    for turn in range(3):
+        source = f"print(sum(data) * {turn + 2})"
+        arguments = {"path": "mcp_turns.ipynb", "source": source}
+        fake_model.queue(
+            "anthropic",
+            Turn(tool="mcp__jupyter__insert_and_execute_cell", tool_input=arguments),
+            Turn(text=f"Cell {turn} is in."),
+        )
+        await send(page, f"@Claude add cell {turn} and run it")
+        request = page.locator(
+            ".jp-AIPersonas-toolCall", has=page.locator(".jp-AIPersonas-permissionButtons")
+        )
+        await expect(request).to_be_visible(timeout=60_000)
+        # what the tool will do: the notebook and the cell's code, not just the tool's name
+        await expect(request.locator(".jp-AIPersonas-diff-add").first).to_contain_text(f"+{source}")
+        await expect(request).to_contain_text("mcp_turns.ipynb")
+        if turn == 0:
+            await shot(page, "mcp-permission-request")
+        await request.get_by_role("button", name="Allow", exact=True).click()
+        await expect(message(page, f"Cell {turn} is in.").first).to_be_visible(timeout=60_000)
+        await expect(stop).to_have_count(0, timeout=10_000)  # the reply is over: no stop button
+    await page.close()
