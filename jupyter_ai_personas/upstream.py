@@ -132,6 +132,12 @@ def open_room_document(extension: Any, room: Any, room_id: str, api_path: str) -
     return document if document is not None and getattr(document, "path", None) == api_path else None
 
 
+def global_awareness_room(extension: Any) -> Any | None:
+    """jupyter-collaboration's room of JupyterLab's global awareness (who works on what), if open."""
+    rooms = getattr(getattr(extension, "ywebsocket_server", None), "rooms", None) or {}
+    return rooms.get("JupyterLab:globalAwareness")
+
+
 def save_in_progress(room: Any) -> asyncio.Future[Any] | None:
     """The save a collaboration room is running, if any."""
     return getattr(room, "_saving_document", None)

@@ -19,6 +19,7 @@ from pycrdt import Text
 
 from ..paths import PathRules
 from ..upstream import open_room_document, room_lock, save_in_progress, server_documents_room
+from .global_presence import GlobalPresence
 from .layer import DocumentLayer
 from .notebook import NotebookError
 from .sync import apply_notebook_json
@@ -34,7 +35,11 @@ class CollaborationLayer(DocumentLayer):
         self.idle_release = idle_release
         self._headless: dict[str, float] = {}  # room id -> last use
         self._room_ids: dict[tuple[str, str, str], str] = {}  # (path, kind, format) -> room id
+        self.presence = GlobalPresence(self.extension)
         self._release_task: asyncio.Task[None] | None = None
+
+    def show_working(self, user: dict[str, Any], api_path: str) -> None:
+        self.presence.show(user, api_path)
 
     def room_id(self, api_path: str, kind: str, file_format: str) -> str:
         file_id = self.serverapp.web_app.settings["file_id_manager"].index(api_path)
@@ -155,6 +160,7 @@ class CollaborationLayer(DocumentLayer):
         if self._release_task is not None:
             self._release_task.cancel()
         self._headless.clear()
+        self.presence.close()
 
 
 class ServerDocumentsLayer(CollaborationLayer):

@@ -85,6 +85,9 @@ class DocumentLayer(ABC):
         model = {"type": "notebook", "format": "json", "content": json.loads(nbformat.writes(notebook))}
         await _call(self.contents.save, model, api_path)
 
+    def show_working(self, user: dict[str, Any], api_path: str) -> None:  # noqa: B027 - live layers only
+        """List `user` among JupyterLab's collaborators, working on `api_path`."""
+
     async def close(self) -> None:  # noqa: B027 - most layers hold nothing
         """Release what the layer holds (rooms opened without a browser)."""
 

@@ -100,6 +100,7 @@ class ToolContext:
             "avatar_url": self.caller.avatar_url,
         }
         show_presence(notebook, user, cell_id, api_path)
+        self.layer.show_working(user, api_path)  # and in JupyterLab's collaborators panel
 
     def note(self) -> str:
         return "" if self.layer.live else " (no collaboration extension: the file changed on disk, not live)"

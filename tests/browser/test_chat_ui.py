@@ -210,7 +210,7 @@ async def test_mcp_turns_show_the_cell_to_judge_and_leave_no_stop_button(browser
     page = await open_chat(browser, lab_server, "mcp_turns.chat")
     stop = page.locator(".jp-AIPersonas-stop")
     for turn in range(3):
-        source = f"print(sum(data) * {turn + 2})"
+        source = f"print(sum([3, 4, 5]) * {turn + 2})"
         arguments = {"path": "mcp_turns.ipynb", "source": source}
         fake_model.queue(
             "anthropic",
@@ -230,4 +230,17 @@ async def test_mcp_turns_show_the_cell_to_judge_and_leave_no_stop_button(browser
         await request.get_by_role("button", name="Allow", exact=True).click()
         await expect(message(page, f"Cell {turn} is in.").first).to_be_visible(timeout=60_000)
         await expect(stop).to_have_count(0, timeout=10_000)  # the reply is over: no stop button
+        notebook = lab_server.root_dir / "mcp_turns.ipynb"
+        for _ in range(100):  # the tool ran: the cell is in the notebook (saved a moment later)
+            if source in notebook.read_text():
+                break
+            await asyncio.sleep(0.1)
+        assert source in notebook.read_text()
+        if turn == 0:  # the agent is among JupyterLab's collaborators, on the notebook
+            await page.locator('.jp-SideBar [data-id="jp-collaboration-panel"]').click()
+            collaborators = page.locator(".jp-CollaboratorsList")
+            await expect(collaborators).to_contain_text("Claude", timeout=15_000)
+            await collaborators.locator(".jp-ClickableCollaborator").first.click()  # its documents
+            await expect(collaborators).to_contain_text("mcp_turns.ipynb")
+            await shot(page, "agent-collaborator")
     await page.close()
