@@ -12,6 +12,7 @@ from jupyterlab_chat.models import Message
 
 from .message_meta import ErrorNotice, metadata
 from .persona import BasePersona
+from .server_activity import active_while
 from .turn_writer import Turn
 
 STOPPED_MARK = "⏹ *stopped*"
@@ -136,7 +137,8 @@ class TurnRunner:
         self._task = asyncio.create_task(self._process(turn))
         try:
             # wait() never raises the task's exception or cancellation into the worker
-            await asyncio.wait([self._task])
+            async with active_while(persona.runtime.serverapp):  # no idle culling mid-turn
+                await asyncio.wait([self._task])
             self._report(turn, self._task)
         finally:
             persona.writer.turn = None

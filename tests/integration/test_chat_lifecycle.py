@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 import pytest_asyncio
 
@@ -50,3 +52,15 @@ async def test_a_working_persona_shows_as_writing(quick_cleanup_server):
         await chat.wait_for(lambda: "Streamer" in chat.writers(), what="Streamer shown as writing")
         await chat.wait_for_text("Streamer", "[done]")
         await chat.wait_for(lambda: "Streamer" not in chat.writers(), what="the status to clear")
+
+
+async def test_a_persona_at_work_keeps_the_server_active(quick_cleanup_server):
+    """JupyterHub's idle culler reads /api/status: a turn with no browser open must count."""
+    server = quick_cleanup_server
+    async with ChatClient(server, "activity.chat") as chat, server.client() as http:
+        await asyncio.sleep(1.5)  # nothing happens: the last activity stays where it was
+        before = (await http.get("api/status")).json()["last_activity"]
+        chat.send("@Streamer 30 0.05")  # over the collaboration websocket: no API request
+        await chat.wait_for_text("Streamer", "[done]")
+        after = (await http.get("api/status")).json()["last_activity"]
+    assert after > before
