@@ -9,6 +9,7 @@ from typing import Any
 from acp.schema import EnvVariable, HttpHeader, HttpMcpServer, McpServerStdio, SseMcpServer
 
 from ..mcp.bridge import TOKEN_VARIABLE
+from ..mcp.tokens import SESSION_HEADER
 from ..specs import HttpMcpServer as HttpServerSpec
 from ..specs import StdioMcpServer as StdioServerSpec
 from .setup import SessionSetup, skills_plugin
@@ -59,7 +60,7 @@ def mcp_servers(
     if tools_url is None or token is None:
         return servers
     if http:
-        header = HttpHeader(name="Authorization", value=f"Bearer {token}")
+        header = HttpHeader(name=SESSION_HEADER, value=token)
         servers.append(HttpMcpServer(type="http", name=JUPYTER_MCP_NAME, url=tools_url, headers=[header]))
     else:
         env = [EnvVariable(name=TOKEN_VARIABLE, value=token)]

@@ -21,6 +21,8 @@ from typing import Any
 import anyio
 import httpx
 
+from .tokens import SESSION_HEADER
+
 TOKEN_VARIABLE = "JUPYTER_AI_PERSONAS_MCP_TOKEN"
 ENDPOINT = "api/ai-personas/mcp"
 
@@ -47,11 +49,12 @@ def find_server(cwd: Path) -> tuple[str, str | None]:
     return url, best.get("token") or None
 
 
-async def relay(url: str, token: str | None) -> None:
+async def relay(url: str, token: str | None, session: bool) -> None:
+    """Relay stdio to `url`; `session`: `token` is an agent session's, else a Jupyter token."""
     from mcp.client.streamable_http import streamable_http_client
     from mcp.server.stdio import stdio_server
 
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers = {SESSION_HEADER: token} if session else {"Authorization": f"token {token}"} if token else {}
     async with (
         httpx.AsyncClient(headers=headers, timeout=httpx.Timeout(30, read=None)) as http,
         streamable_http_client(url, http_client=http) as (from_jupyter, to_jupyter, _),
@@ -75,6 +78,7 @@ def main() -> None:
     arguments = sys.argv[1:]
     if len(arguments) > 1 or (arguments and arguments[0] in ("-h", "--help")):
         sys.exit(__doc__)
+    session = bool(os.environ.get(TOKEN_VARIABLE))
     token = os.environ.get(TOKEN_VARIABLE) or os.environ.get("JUPYTER_TOKEN")
     if arguments:
         url = arguments[0]
@@ -84,7 +88,7 @@ def main() -> None:
         except NoServer as exc:
             sys.exit(f"jupyter-ai-personas-mcp: {exc}")
         token = token or found_token
-    anyio.run(relay, url, token)
+    anyio.run(relay, url, token, session)
 
 
 if __name__ == "__main__":

@@ -1,16 +1,21 @@
 """The MCP endpoint on the Jupyter server: Jupyter authenticates, the MCP SDK answers (`gateway`).
 
-Authentication: Jupyter's own (token or cookie), or a bearer token minted for one ACP
-session (`Authorization: Bearer <token>`), which stops working when that session ends.
+Authentication: Jupyter's own (token or cookie), or a token minted for one ACP session (in the
+`X-AI-Personas-Session-Token` header, or `Authorization: Bearer` for clients set up by hand),
+which stops working when that session ends. The session token is checked here, so Jupyter's
+auth (and JupyterHub's behind it) never sees it.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
+
+from .tokens import SESSION_HEADER
 
 if TYPE_CHECKING:
     from ..rest_handlers import RuntimeHost
@@ -24,7 +29,10 @@ class McpHandler(ExtensionHandlerMixin, APIHandler):
     _bridge: TornadoAsgiBridge | None = None
     _runtime: Runtime
 
-    def _bearer(self) -> str | None:
+    def _session_token(self) -> str | None:
+        own = self.request.headers.get(SESSION_HEADER, "").strip()
+        if own:
+            return own
         header = self.request.headers.get("Authorization", "")
         scheme, _, value = header.partition(" ")
         return value.strip() if scheme.lower() == "bearer" and value.strip() else None
@@ -33,7 +41,7 @@ class McpHandler(ExtensionHandlerMixin, APIHandler):
         # the tokens and tools come with the runtime; a session token is looked up before
         # Jupyter's own checks (it is no cookie: nothing to forge)
         self._runtime = await cast("RuntimeHost", self.extensionapp).wait_for_runtime()
-        token = self._bearer()
+        token = self._session_token()
         self._caller = self._runtime.mcp_tokens.lookup(token) if token else None
         await super().prepare()
 
@@ -66,13 +74,17 @@ class McpHandler(ExtensionHandlerMixin, APIHandler):
         from .tornado_asgi import TornadoAsgiBridge
 
         self._bridge = TornadoAsgiBridge(self)
-        await gateway.handle(self, self._bridge, caller, self._bearer() or f"user:{caller.username}")
+        await gateway.handle(self, self._bridge, caller, self._session_token() or f"user:{caller.username}")
 
+    # `caller()` checks who asks: Jupyter's user or a session token (which Jupyter cannot know)
+    @allow_unauthenticated
     async def post(self) -> None:
         await self._serve()
 
+    @allow_unauthenticated
     async def get(self) -> None:  # the stream of a session's server-initiated messages
         await self._serve()
 
+    @allow_unauthenticated
     async def delete(self) -> None:  # the end of a session
         await self._serve()

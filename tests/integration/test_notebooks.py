@@ -319,7 +319,9 @@ async def test_agents_get_their_own_token_which_dies_with_their_session(nb_serve
         answer = await chat.wait_for_text("Scripted", "mcp_token=")
         url, token = answer.split("mcp_url=")[1].split(" mcp_token=")
         assert token != nb_server.token
-        headers = {"Authorization": f"Bearer {token}"}
+        # in a header of the project's own: under JupyterHub, Jupyter would offer an
+        # Authorization token to the Hub first
+        headers = {"X-AI-Personas-Session-Token": token}
         async with mcp_session(nb_server, headers=headers) as mcp:
             result = await mcp.call_tool("execute_cell", {"path": "agent.ipynb", "index": 0})
             assert "2" in text(result)

@@ -9,6 +9,8 @@ from typing import Any
 import httpx
 from acp import update_tool_call
 
+SESSION_HEADER = "X-AI-Personas-Session-Token"  # as the Jupyter server gives it to agents
+
 
 class MoreVerbs:
     """Mixed into Script (script.py), which provides these."""
@@ -29,7 +31,7 @@ class MoreVerbs:
             if server.name != "jupyter":
                 continue
             if getattr(server, "url", None):
-                token = next(h.value for h in server.headers if h.name == "Authorization").split(" ", 1)[1]
+                token = next(h.value for h in server.headers if h.name == SESSION_HEADER)
                 return server.url, token
             token = next(e.value for e in server.env if e.name == "JUPYTER_AI_PERSONAS_MCP_TOKEN")
             return server.args[-1], token
@@ -104,7 +106,7 @@ async def _call_tool(url: str, token: str, tool: str, arguments: dict[str, Any])
     from mcp import ClientSession
     from mcp.client.streamable_http import streamable_http_client
 
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {SESSION_HEADER: token}
     try:
         async with (
             httpx.AsyncClient(headers=headers, timeout=httpx.Timeout(600)) as http,
