@@ -11,3 +11,7 @@ CREDENTIALS = f"{API}/credentials"
 SIGN_IN = f"{API}/sign-in"
 MCP = f"{API}/mcp"
 LAB = f"{API}/lab"  # JupyterLab pages' websocket
+
+# Agents send their MCP session token in a header of the project's own, never in Authorization:
+# under JupyterHub, Jupyter's auth would offer an Authorization token to the Hub first.
+SESSION_HEADER = "X-AI-Personas-Session-Token"

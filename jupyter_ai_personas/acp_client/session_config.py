@@ -9,7 +9,7 @@ from typing import Any
 from acp.schema import EnvVariable, HttpHeader, HttpMcpServer, McpServerStdio, SseMcpServer
 
 from ..mcp.bridge import TOKEN_VARIABLE
-from ..mcp.tokens import SESSION_HEADER
+from ..routes import SESSION_HEADER
 from ..specs import HttpMcpServer as HttpServerSpec
 from ..specs import StdioMcpServer as StdioServerSpec
 from .setup import SessionSetup, skills_plugin

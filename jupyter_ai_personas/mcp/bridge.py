@@ -21,7 +21,7 @@ from typing import Any
 import anyio
 import httpx
 
-from .tokens import SESSION_HEADER
+from ..routes import SESSION_HEADER
 
 TOKEN_VARIABLE = "JUPYTER_AI_PERSONAS_MCP_TOKEN"
 ENDPOINT = "api/ai-personas/mcp"

@@ -15,7 +15,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
-from .tokens import SESSION_HEADER
+from ..routes import SESSION_HEADER
 
 if TYPE_CHECKING:
     from ..rest_handlers import RuntimeHost

@@ -9,10 +9,6 @@ import secrets
 
 from pydantic import BaseModel, ConfigDict
 
-# Agents send their session token in a header of the project's own, never in Authorization:
-# under JupyterHub, Jupyter's auth would offer an Authorization token to the Hub first.
-SESSION_HEADER = "X-AI-Personas-Session-Token"
-
 
 class McpCaller(BaseModel):
     """Who is calling the tools: shown to people as a collaborator in the notebooks it edits."""
