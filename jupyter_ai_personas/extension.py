@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import threading
 from typing import TYPE_CHECKING
 
 from jupyter_server.extension.application import ExtensionApp
@@ -196,7 +197,9 @@ class PersonasExtension(ExtensionApp):
             return
         finally:
             self.ready.set()
-        self._preload = asyncio.ensure_future(asyncio.to_thread(wiring.preload_agent_sdk))
+        # a daemon thread: a stop must never wait for this import (slow while a persona file's
+        # endless import holds the GIL, it once kept a SIGTERM'd server alive past 15 s)
+        threading.Thread(target=wiring.preload_agent_sdk, name="personas-preload-acp", daemon=True).start()
         chat_manager = serverapp.web_app.settings.get("chat_manager")
         if chat_manager is None:
             self.log.error("jupyterlab_chat is not enabled: personas cannot join chats")
