@@ -191,7 +191,8 @@ class PersonasExtension(ExtensionApp):
         exit_when_stopped()
         try:
             wiring = await asyncio.to_thread(importlib.import_module, f"{__package__}.wiring")
-            self.runtime, self.router = wiring.build(self, serverapp)
+            tools = await asyncio.to_thread(wiring.mcp_tools, self)
+            self.runtime, self.router = wiring.build(self, serverapp, tools)
         except Exception:
             self.log.exception("the personas runtime failed to start")
             return

@@ -126,7 +126,8 @@ def room_lock(extension: Any, room_id: str) -> Any:
 def open_room_document(extension: Any, room: Any, room_id: str, api_path: str) -> Any | None:
     """The live document of a jupyter-collaboration room that is open and still `api_path`'s (not
     being opened or cleaned up, not renamed since), without `get_document`'s file-id lookups."""
-    if room is None or extension._room_locks.get(room_id, asyncio.Lock()).locked():
+    lock = extension._room_locks.get(room_id)
+    if room is None or (lock is not None and lock.locked()):
         return None
     document = getattr(room, "_document", None)
     return document if document is not None and getattr(document, "path", None) == api_path else None

@@ -32,7 +32,18 @@ if TYPE_CHECKING:
     from .extension import PersonasExtension
 
 
-def build(app: PersonasExtension, serverapp: Any) -> tuple[Runtime, ChatRouter]:
+def mcp_tools(app: PersonasExtension) -> ToolSet | None:
+    """The MCP tools, extensions' included: their packages are imported here, so this runs in a
+    thread (see `extension`), not on the server's event loop."""
+    if not app.notebook_tools:
+        return None
+    tools = ToolSet(app.mcp_tools)
+    for problem in tools.problems:
+        app.log.error("an MCP tool could not be added: %s", problem)
+    return tools
+
+
+def build(app: PersonasExtension, serverapp: Any, tools: ToolSet | None) -> tuple[Runtime, ChatRouter]:
     """The runtime, built once its services exist, and the router over it."""
     root = Path(serverapp.contents_manager.root_dir).expanduser().resolve()
     own = Path(serverapp.data_dir) / "jupyter_ai_personas"  # outside the root: the server's own
@@ -42,10 +53,7 @@ def build(app: PersonasExtension, serverapp: Any) -> tuple[Runtime, ChatRouter]:
     executor = NotebookExecutor(serverapp, documents, app.log, max_output_bytes=app.max_output_bytes)
     reads = ReadLedger()
     gateway = None
-    if app.notebook_tools:
-        tools = ToolSet(app.mcp_tools)
-        for problem in tools.problems:
-            app.log.error("an MCP tool could not be added: %s", problem)
+    if tools is not None:
         gateway = McpGateway(
             layer=documents, executor=executor, reads=reads, serverapp=serverapp, tools=tools, log=app.log
         )

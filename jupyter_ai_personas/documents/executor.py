@@ -96,12 +96,27 @@ class NotebookExecutor:
                 return session["kernel"]["id"]
         if not start:
             return None
-        async with self.layer.notebook(api_path) as notebook:
-            kernel_name = ((notebook.get().get("metadata") or {}).get("kernelspec") or {}).get("name") or None
-        model = await sessions.create_session(
-            path=api_path, name=api_path.rsplit("/", 1)[-1], type="notebook", kernel_name=kernel_name
+        return str((await self.start_session(api_path))["kernel"]["id"])
+
+    async def start_session(
+        self, api_path: str, kernel_name: str | None = None, kernel_id: str | None = None
+    ) -> dict[str, Any]:
+        """A new session for the notebook: in a running kernel, a new one of `kernel_name`, or
+        (neither given) of the kernelspec the notebook names."""
+        if kernel_name is None and kernel_id is None:
+            async with self.layer.notebook(api_path) as notebook:
+                kernelspec = (notebook.get().get("metadata") or {}).get("kernelspec") or {}
+                kernel_name = kernelspec.get("name") or None
+        sessions = self.serverapp.session_manager
+        return dict(
+            await sessions.create_session(
+                path=api_path,
+                name=api_path.rsplit("/", 1)[-1],
+                type="notebook",
+                kernel_name=kernel_name,
+                kernel_id=kernel_id,
+            )
         )
-        return model["kernel"]["id"]
 
     def kernels(self) -> list[dict[str, Any]]:
         manager = self.serverapp.kernel_manager

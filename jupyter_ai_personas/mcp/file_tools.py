@@ -9,7 +9,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from ..documents.notebook import NotebookError
-from ..documents.text_files import TextFiles, maybe_await
+from ..documents.text_files import maybe_await
 from .inputs import PathInput, ToolInput
 from .read_tools import visible_files
 from .tool_base import MAX_LISTED, ToolContext, ToolResult
@@ -36,16 +36,12 @@ class GlobInput(ToolInput):
     path: str = Field(".", description="the folder to look under")
 
 
-def _files(ctx: ToolContext) -> TextFiles:
-    return TextFiles(ctx.layer, ctx.layer.contents, ctx.root)
-
-
 async def write_file(ctx: ToolContext, args: WriteFileInput) -> ToolResult:
     api_path = ctx.writable_path(args.path)
     if api_path.endswith(".ipynb"):
         raise NotebookError("a notebook is changed cell by cell (insert_cell, edit_cell), not written whole")
     existed = (ctx.root / api_path).exists()
-    live = await _files(ctx).write(api_path, args.content, ctx.reads.base(ctx.reader, api_path, ""))
+    live = await ctx.files.write(api_path, args.content, ctx.reads.base(ctx.reader, api_path, ""))
     ctx.reads.remember(ctx.reader, api_path, "", args.content)
     where = " (into the open document: what others typed is kept)" if live else ""
     return ToolResult.text(f"{'updated' if existed else 'created'} {api_path}{where}")
@@ -55,7 +51,7 @@ async def edit_file(ctx: ToolContext, args: EditFileInput) -> ToolResult:
     api_path = ctx.writable_path(args.path)
     if api_path.endswith(".ipynb"):
         raise NotebookError("use replace_in_cell to change a notebook's cell")
-    files = _files(ctx)
+    files = ctx.files
     text = await files.read(api_path)
     count = text.count(args.old_text)
     if count == 0:
@@ -91,6 +87,6 @@ async def delete_path(ctx: ToolContext, args: PathInput) -> ToolResult:
 
 
 async def glob_files(ctx: ToolContext, args: GlobInput) -> ToolResult:
-    found = [p.relative_to(ctx.root).as_posix() for p in visible_files(ctx, args.path, args.pattern)]
+    found = [p.relative_to(ctx.root).as_posix() for p in visible_files(ctx.layer, args.path, args.pattern)]
     more = f"\n(first {MAX_LISTED} of {len(found)})" if len(found) > MAX_LISTED else ""
     return ToolResult.text("\n".join(found[:MAX_LISTED]) + more if found else "no file matches")

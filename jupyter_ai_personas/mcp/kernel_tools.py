@@ -94,17 +94,7 @@ async def start_kernel(ctx: ToolContext, args: StartKernelInput) -> ToolResult:
         return ToolResult.text(f"{api_path} has a running kernel already: {kernel['id']} ({kernel['name']})")
     if existing is not None:
         await sessions.delete_session(existing["id"])  # a different kernelspec: a new session
-    name = args.kernel_name
-    if name is None and args.kernel_id is None:
-        async with ctx.layer.notebook(api_path) as notebook:
-            name = ((notebook.get().get("metadata") or {}).get("kernelspec") or {}).get("name") or None
-    model = await sessions.create_session(
-        path=api_path,
-        name=api_path.rsplit("/", 1)[-1],
-        type="notebook",
-        kernel_name=name,
-        kernel_id=args.kernel_id,
-    )
+    model = await ctx.executor.start_session(api_path, args.kernel_name, args.kernel_id)
     kernel = model["kernel"]
     return ToolResult.text(f"{api_path} runs in kernel {kernel['id']} ({kernel['name']})")
 

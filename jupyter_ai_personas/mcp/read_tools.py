@@ -12,8 +12,8 @@ from typing import Any
 from pydantic import Field
 
 from ..documents import notebook as nb
+from ..documents.layer import DocumentLayer
 from ..documents.notebook import NotebookError
-from ..documents.text_files import TextFiles
 from .inputs import CellInput, ListFilesInput, PathInput, ReadFileInput, ToolInput
 from .tool_base import AGENT_OUTPUT_CHARS, MAX_LISTED, ToolContext, ToolResult
 
@@ -34,15 +34,15 @@ class SearchInput(ToolInput):
     )
 
 
-def visible_files(ctx: ToolContext, folder: str, pattern: str = "*") -> Iterator[Path]:
+def visible_files(layer: DocumentLayer, folder: str, pattern: str = "*") -> Iterator[Path]:
     """Files under a folder of the root whose relative path or name matches the glob, skipping
     hidden ones as Jupyter does (unless it serves them)."""
-    base = ctx.root / ctx.layer.api_path(folder)
+    base = layer.root / layer.api_path(folder)
     if not base.is_dir():
         raise NotebookError(f"{folder} is not a folder")
     for path in sorted(base.rglob("*")):
-        relative = path.relative_to(ctx.root)
-        if not ctx.rules.allow_hidden and any(p.startswith(".") for p in relative.parts):
+        relative = path.relative_to(layer.root)
+        if not layer.rules.allow_hidden and any(p.startswith(".") for p in relative.parts):
             continue
         if path.is_file() and (
             fnmatch.fnmatch(relative.as_posix(), pattern) or fnmatch.fnmatch(path.name, pattern)
@@ -75,7 +75,7 @@ async def list_files(ctx: ToolContext, args: ListFilesInput) -> ToolResult:
 
 async def read_file(ctx: ToolContext, args: ReadFileInput) -> ToolResult:
     api_path = ctx.layer.api_path(args.path)
-    text = await TextFiles(ctx.layer, ctx.layer.contents, ctx.root).read(api_path)
+    text = await ctx.files.read(api_path)
     ctx.reads.remember(ctx.reader, api_path, "", text)
     lines = text.splitlines(keepends=True)[args.start_line - 1 : args.start_line - 1 + args.limit]
     return ToolResult.text("".join(lines))
@@ -84,7 +84,7 @@ async def read_file(ctx: ToolContext, args: ReadFileInput) -> ToolResult:
 # -- notebooks --------------------------------------------------------------------------
 async def list_notebooks(ctx: ToolContext, args: ListFilesInput) -> ToolResult:
     found = []
-    for path in visible_files(ctx, args.path, "*.ipynb"):
+    for path in visible_files(ctx.layer, args.path, "*.ipynb"):
         relative = path.relative_to(ctx.root).as_posix()
         found.append(relative + (" (open)" if ctx.layer.is_open(relative) else ""))
         if len(found) >= MAX_LISTED:
@@ -132,9 +132,8 @@ async def read_cell(ctx: ToolContext, args: CellInput) -> ToolResult:
 async def search(ctx: ToolContext, args: SearchInput) -> ToolResult:
     """Lines matching a text or regex in files and notebook cells, open documents as they are now."""
     pattern = re.compile(args.query if args.regex else re.escape(args.query), re.IGNORECASE)
-    files = TextFiles(ctx.layer, ctx.layer.contents, ctx.root)
     hits: list[str] = []
-    for path in visible_files(ctx, args.path, args.file_glob):
+    for path in visible_files(ctx.layer, args.path, args.file_glob):
         relative = path.relative_to(ctx.root).as_posix()
         if path.suffix == ".ipynb":
             for index, cell in enumerate(await notebook_cells(ctx, relative)):
@@ -143,7 +142,7 @@ async def search(ctx: ToolContext, args: SearchInput) -> ToolResult:
                         hits.append(f"{relative} [{index}] id={cell.get('id')}: {line.strip()[:200]}")
         else:
             try:
-                text = await files.read(relative) if ctx.layer.is_open(relative) else path.read_text()
+                text = await ctx.files.read(relative) if ctx.layer.is_open(relative) else path.read_text()
             except (OSError, UnicodeDecodeError, NotebookError):
                 continue  # binary or unreadable: not text to search
             for number, line in enumerate(text.splitlines(), 1):

@@ -17,6 +17,7 @@ from mcp.server.lowlevel.helper_types import ReadResourceContents
 from ..documents.layer import DocumentLayer
 from ..documents.notebook import NotebookError
 from ..documents.text_files import TextFiles
+from .read_tools import visible_files
 
 SCHEME = "jupyter"
 MAX_RESOURCES = 500
@@ -39,20 +40,17 @@ def path_of(uri: str) -> str:
 class Resources:
     def __init__(self, layer: DocumentLayer, log: logging.Logger):
         self.layer, self.log = layer, log
+        self.files = TextFiles(layer, layer.contents, layer.root)
         self.subscribers: dict[str, set[Any]] = {}  # api path -> sessions
         self.seen: dict[str, str] = {}  # api path -> what it looked like at the last look
         self._task: asyncio.Task[None] | None = None
 
     def listing(self) -> list[types.Resource]:
         found: list[types.Resource] = []
-        root = self.layer.root
-        for path in sorted(root.rglob("*")):
-            relative = path.relative_to(root)
-            if any(p.startswith(".") for p in relative.parts) or not path.is_file():
-                continue
+        for path in visible_files(self.layer, "."):
             if path.suffix == ".ipynb" or path.suffix.lower() in TEXT_SUFFIXES:
                 mime = NOTEBOOK_MIME if path.suffix == ".ipynb" else "text/plain"
-                name = relative.as_posix()
+                name = path.relative_to(self.layer.root).as_posix()
                 found.append(types.Resource(uri=uri_of(name), name=name, mimeType=mime))  # type: ignore[arg-type]
                 if len(found) >= MAX_RESOURCES:
                     break
@@ -74,7 +72,7 @@ class Resources:
             async with self.layer.notebook(api_path) as notebook:
                 text = json.dumps(notebook.get(), indent=1, ensure_ascii=False)
             return [ReadResourceContents(content=text, mime_type=NOTEBOOK_MIME)]
-        text = await TextFiles(self.layer, self.layer.contents, self.layer.root).read(api_path)
+        text = await self.files.read(api_path)
         return [ReadResourceContents(content=text, mime_type="text/plain")]
 
     # -- subscriptions -----------------------------------------------------------------------

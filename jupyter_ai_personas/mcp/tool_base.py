@@ -14,6 +14,7 @@ from ..documents.executor import NotebookExecutor
 from ..documents.layer import DocumentLayer
 from ..documents.notebook import NotebookError
 from ..documents.presence import show_presence
+from ..documents.text_files import TextFiles
 from ..paths import PathRules
 from .read_ledger import ReadLedger
 from .tokens import McpCaller
@@ -64,6 +65,11 @@ class ToolContext:
     @property
     def rules(self) -> PathRules:
         return self.layer.rules
+
+    @property
+    def files(self) -> TextFiles:
+        """Text files as people see them (open documents live)."""
+        return TextFiles(self.layer, self.layer.contents, self.root)
 
     def report(self, line: str) -> None:
         if self.progress is not None:
