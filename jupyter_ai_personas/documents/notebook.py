@@ -46,6 +46,9 @@ def find_cell(notebook: YNotebook, cell_id: str | None = None, index: int | None
 
 def ensure_cell_ids(notebook: YNotebook) -> bool:
     """Give every cell an id (nbformat 4.5) so that cells can be addressed; True if changed."""
+    meta = notebook.ydoc.get("meta", type=Map)
+    if int(meta.get("nbformat_minor", 0) or 0) >= 5 and all(ycell.get("id") for ycell in notebook.ycells):
+        return False  # the common case, read without a transaction
     changed = False
     with notebook.ydoc.transaction():
         for ycell in notebook.ycells:
@@ -74,12 +77,19 @@ def new_cell(notebook: YNotebook, source: str, cell_type: CellType, cell_id: str
 def insert_cell(
     notebook: YNotebook, source: str, cell_type: CellType = "code", index: int | None = None
 ) -> str:
+    return insert_cell_at(notebook, source, cell_type, index)[0]
+
+
+def insert_cell_at(
+    notebook: YNotebook, source: str, cell_type: CellType = "code", index: int | None = None
+) -> tuple[str, int]:
+    """Insert a cell (at the end, or at `index`; negative counts from the end); its id and index."""
     ensure_cell_ids(notebook)
     count = len(notebook.ycells)
     position = count if index is None else max(0, min(index if index >= 0 else count + 1 + index, count))
     cell_id = uuid.uuid4().hex[:8]
     notebook.ycells.insert(position, new_cell(notebook, source, cell_type, cell_id))
-    return cell_id
+    return cell_id, position
 
 
 def edit_cell(notebook: YNotebook, index: int, source: str) -> bool:
@@ -180,6 +190,26 @@ def output_images(outputs: list[dict[str, Any]]) -> list[tuple[str, str]]:
                 images.append((mime, "".join(value) if isinstance(value, list) else str(value)))
                 break
     return images
+
+
+def one_transaction(notebook: YNotebook) -> Any:
+    """One transaction around many accesses: pycrdt opens one per access otherwise."""
+    return notebook.ydoc.transaction()
+
+
+def cell_content(ycell: Map) -> dict[str, Any]:
+    """One cell as plain data, without converting the rest of the notebook."""
+    cell: dict[str, Any] = ycell.to_py() or {}
+    if isinstance(cell.get("execution_count"), float):  # Yjs numbers are floats
+        cell["execution_count"] = int(cell["execution_count"])
+    return cell
+
+
+def kernel_name(notebook: YNotebook) -> str:
+    metadata = notebook.ydoc.get("meta", type=Map).get("metadata")
+    kernelspec = metadata.get("kernelspec") if isinstance(metadata, Map) else None
+    name = kernelspec.get("name") if isinstance(kernelspec, Map) else None
+    return str(name) if name else "no kernel"
 
 
 def describe_cell(cell: dict[str, Any], index: int, *, outputs: bool, limit: int) -> str:

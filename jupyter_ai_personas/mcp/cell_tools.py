@@ -28,20 +28,19 @@ from .tool_base import AGENT_OUTPUT_CHARS, ToolContext, ToolResult
 # -- notebooks: changing --------------------------------------------------------------------
 async def insert_cell(ctx: ToolContext, args: InsertCellInput) -> ToolResult:
     api_path = ctx.notebook_path(args.path)
-    async with ctx.layer.notebook(api_path) as notebook:
+    async with ctx.notebook(api_path) as notebook:
         index = args.index
         if args.after_cell_id:
             index = nb.find_cell(notebook, args.after_cell_id) + 1
-        cell_id = nb.insert_cell(notebook, args.source, args.cell_type, index)
+        cell_id, position = nb.insert_cell_at(notebook, args.source, args.cell_type, index)
         ctx.present(notebook, api_path, cell_id)
-        position = nb.find_cell(notebook, cell_id)
         ctx.reads.remember(ctx.reader, api_path, cell_id, args.source)
     return ToolResult.text(f"inserted {args.cell_type} cell id={cell_id} at index {position}{ctx.note()}")
 
 
 async def edit_cell(ctx: ToolContext, args: EditCellInput) -> ToolResult:
     api_path = ctx.notebook_path(args.path)
-    async with ctx.layer.notebook(api_path) as notebook:
+    async with ctx.notebook(api_path) as notebook:
         index = nb.find_cell(notebook, args.cell_id, args.index)
         nb.ensure_cell_ids(notebook)
         cell_id = nb.cell_ids(notebook)[index]
@@ -65,7 +64,7 @@ async def edit_cell(ctx: ToolContext, args: EditCellInput) -> ToolResult:
 
 async def replace_in_cell(ctx: ToolContext, args: ReplaceInCellInput) -> ToolResult:
     api_path = ctx.notebook_path(args.path)
-    async with ctx.layer.notebook(api_path) as notebook:
+    async with ctx.notebook(api_path) as notebook:
         index = nb.find_cell(notebook, args.cell_id, args.index)
         count = nb.replace_in_cell(notebook, index, args.old_text, args.new_text, args.replace_all)
         cell_id = nb.cell_ids(notebook)[index]
@@ -75,7 +74,7 @@ async def replace_in_cell(ctx: ToolContext, args: ReplaceInCellInput) -> ToolRes
 
 async def delete_cell(ctx: ToolContext, args: CellInput) -> ToolResult:
     api_path = ctx.notebook_path(args.path)
-    async with ctx.layer.notebook(api_path) as notebook:
+    async with ctx.notebook(api_path) as notebook:
         index = nb.find_cell(notebook, args.cell_id, args.index)
         cell_id = nb.cell_ids(notebook)[index]
         nb.delete_cell(notebook, index)
@@ -85,7 +84,7 @@ async def delete_cell(ctx: ToolContext, args: CellInput) -> ToolResult:
 
 async def move_cell(ctx: ToolContext, args: MoveCellInput) -> ToolResult:
     api_path = ctx.notebook_path(args.path)
-    async with ctx.layer.notebook(api_path) as notebook:
+    async with ctx.notebook(api_path) as notebook:
         index = nb.find_cell(notebook, args.cell_id, args.index)
         cell_id = nb.cell_ids(notebook)[index]
         nb.move_cell(notebook, index, args.to_index)
@@ -96,7 +95,7 @@ async def move_cell(ctx: ToolContext, args: MoveCellInput) -> ToolResult:
 
 async def set_cell_type(ctx: ToolContext, args: CellTypeInput) -> ToolResult:
     api_path = ctx.notebook_path(args.path)
-    async with ctx.layer.notebook(api_path) as notebook:
+    async with ctx.notebook(api_path) as notebook:
         index = nb.find_cell(notebook, args.cell_id, args.index)
         nb.set_cell_type(notebook, index, args.cell_type)
         cell_id = nb.cell_ids(notebook)[index]
@@ -137,7 +136,7 @@ def _result(result: ExecutionResult) -> ToolResult:
 
 async def execute_cell(ctx: ToolContext, args: ExecuteCellInput) -> ToolResult:
     api_path = ctx.notebook_path(args.path)
-    async with ctx.layer.notebook(api_path) as notebook:
+    async with ctx.notebook(api_path) as notebook:
         index = nb.find_cell(notebook, args.cell_id, args.index)
         cell_id = nb.cell_ids(notebook)[index]
         ctx.present(notebook, api_path, cell_id)
@@ -152,7 +151,7 @@ async def insert_and_execute_cell(ctx: ToolContext, args: InsertExecuteInput) ->
 
 async def execute_cells(ctx: ToolContext, args: ExecuteCellsInput) -> ToolResult:
     api_path = ctx.notebook_path(args.path)
-    async with ctx.layer.notebook(api_path) as notebook:
+    async with ctx.notebook(api_path) as notebook:
         ids = nb.cell_ids(notebook)
         kinds = [str(cell.get("cell_type")) for cell in notebook.ycells]
     end = len(ids) - 1 if args.end_index is None else min(args.end_index, len(ids) - 1)
@@ -177,7 +176,7 @@ async def execute_code(ctx: ToolContext, args: ExecuteCodeInput) -> ToolResult:
 
 async def clear_outputs(ctx: ToolContext, args: ClearOutputsInput) -> ToolResult:
     api_path = ctx.notebook_path(args.path)
-    async with ctx.layer.notebook(api_path) as notebook:
+    async with ctx.notebook(api_path) as notebook:
         indexes = (
             [nb.find_cell(notebook, args.cell_id, args.index)]
             if args.cell_id or args.index is not None

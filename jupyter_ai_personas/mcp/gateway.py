@@ -19,7 +19,6 @@ from mcp import types
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
 from mcp.server.lowlevel import NotificationOptions, Server
-from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import ValidationError
 from tornado.web import RequestHandler
@@ -28,6 +27,7 @@ from .._version import __version__
 from ..documents.executor import NotebookExecutor
 from ..documents.layer import DocumentLayer
 from ..documents.notebook import NotebookError
+from .answer_format import SessionManager, answer_as_json
 from .prompts import PROMPTS, get_prompt
 from .read_ledger import ReadLedger
 from .resources import Resources
@@ -99,12 +99,7 @@ class McpGateway:
         self.tools, self.log = tools, log
         self.resources = Resources(layer, log)
         self.server = self._build()
-        self._managers = {
-            json: StreamableHTTPSessionManager(
-                self.server, json_response=json, security_settings=NO_REBINDING_CHECK
-            )
-            for json in (False, True)
-        }
+        self.sessions = SessionManager(self.server, security_settings=NO_REBINDING_CHECK)
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._running = asyncio.Event()
@@ -116,7 +111,7 @@ class McpGateway:
         await self._running.wait()
 
     async def _run(self) -> None:
-        async with self._managers[False].run(), self._managers[True].run():
+        async with self.sessions.run():
             self._running.set()
             await self._stop.wait()
 
@@ -134,12 +129,16 @@ class McpGateway:
         """Answer one authenticated HTTP request. A session belongs to the credential that opened
         it (the SDK compares the `user` of each request with its creator's)."""
         await self.start()
-        accept = handler.request.headers.get("Accept", "")
-        json_only = handler.request.method == "POST" and "text/event-stream" not in accept
         user = AuthenticatedUser(
             AccessToken(token="", client_id=hashlib.sha256(reader.encode()).hexdigest(), scopes=[])
         )
-        await bridge.run(self._managers[json_only].handle_request, {CALLER: (caller, reader), "user": user})
+        request = handler.request
+        json_answer = answer_as_json(request.method or "", request.headers.get("Accept", ""), request.body)
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            await self.sessions.handle_as(json_answer, scope, receive, send)
+
+        await bridge.run(app, {CALLER: (caller, reader), "user": user})
 
     def _context(self) -> ToolContext:
         request_context = self.server.request_context

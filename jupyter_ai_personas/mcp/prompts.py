@@ -22,7 +22,7 @@ class Prompt:
 
 async def _outline(ctx: ToolContext, path: str) -> str:
     api_path = ctx.notebook_path(path)
-    async with ctx.layer.notebook(api_path) as notebook:
+    async with ctx.notebook(api_path) as notebook:
         return nb.describe_notebook(notebook, api_path, outputs=True, limit=1500)
 
 
@@ -33,7 +33,7 @@ async def explain_notebook(ctx: ToolContext, args: dict[str, str]) -> str:
 
 async def fix_cell(ctx: ToolContext, args: dict[str, str]) -> str:
     api_path = ctx.notebook_path(args["path"])
-    async with ctx.layer.notebook(api_path) as notebook:
+    async with ctx.notebook(api_path) as notebook:
         index = nb.find_cell(notebook, args.get("cell_id") or None, None if args.get("cell_id") else -1)
         cell = notebook.get_cell(index)
     described = nb.describe_cell(cell, index, outputs=True, limit=6000)

@@ -53,7 +53,7 @@ def visible_files(layer: DocumentLayer, folder: str, pattern: str = "*") -> Iter
 async def notebook_cells(ctx: ToolContext, api_path: str) -> list[dict[str, Any]]:
     """A notebook's cells: the live ones when someone has it open, else from disk."""
     if ctx.layer.is_open(api_path):
-        async with ctx.layer.notebook(api_path) as notebook:
+        async with ctx.notebook(api_path) as notebook:
             return list(notebook.get().get("cells", []))
     try:
         return list(json.loads((ctx.root / api_path).read_text()).get("cells", []))
@@ -94,35 +94,35 @@ async def list_notebooks(ctx: ToolContext, args: ListFilesInput) -> ToolResult:
 
 async def read_notebook(ctx: ToolContext, args: ReadNotebookInput) -> ToolResult:
     api_path = ctx.notebook_path(args.path)
-    async with ctx.layer.notebook(api_path) as notebook:
+    async with ctx.notebook(api_path) as notebook:
         nb.ensure_cell_ids(notebook)
-        content = notebook.get()
-        cells = content.get("cells", [])
-        shown = range(args.start_index, min(len(cells), args.start_index + args.limit))
-        ctx.read(api_path, notebook, shown)
-    kernel = (content.get("metadata", {}).get("kernelspec") or {}).get("name", "no kernel")
-    parts = [f"{api_path}: {len(cells)} cells, kernel {kernel}; cells {shown.start}–{shown.stop - 1} shown"]
+        ycells = notebook.ycells
+        count = len(ycells)
+        shown = range(args.start_index, min(count, args.start_index + args.limit))
+        cells = [nb.cell_content(ycells[index]) for index in shown]  # only the page is converted
+        kernel = nb.kernel_name(notebook)
+    ctx.read(api_path, cells)
+    parts = [f"{api_path}: {count} cells, kernel {kernel}; cells {shown.start}–{shown.stop - 1} shown"]
     outputs = args.include_outputs and not args.brief
-    for index in shown:
-        cell = cells[index]
+    for index, cell in zip(shown, cells, strict=True):
         if args.brief:
             first = "".join(cell.get("source", "")).strip().split("\n", 1)[0][:120]
             parts.append(f"[{index}] id={cell.get('id')} {cell.get('cell_type')}: {first}")
         else:
             parts.append(nb.describe_cell(cell, index, outputs=outputs, limit=2000))
-    if shown.stop < len(cells):
-        parts.append(f"… {len(cells) - shown.stop} more cells: read on with start_index={shown.stop}")
-    images = nb.output_images([o for i in shown for o in cells[i].get("outputs", [])]) if outputs else []
+    if shown.stop < count:
+        parts.append(f"… {count - shown.stop} more cells: read on with start_index={shown.stop}")
+    images = nb.output_images([o for cell in cells for o in cell.get("outputs", [])]) if outputs else []
     return ToolResult.text(("\n" if args.brief else "\n\n").join(parts), images=images[:5])
 
 
 async def read_cell(ctx: ToolContext, args: CellInput) -> ToolResult:
     api_path = ctx.notebook_path(args.path)
-    async with ctx.layer.notebook(api_path) as notebook:
+    async with ctx.notebook(api_path) as notebook:
         index = nb.find_cell(notebook, args.cell_id, args.index)
         nb.ensure_cell_ids(notebook)
         cell = notebook.get_cell(index)
-        ctx.read(api_path, notebook, [index])
+    ctx.read(api_path, [cell])
     return ToolResult.text(
         nb.describe_cell(cell, index, outputs=True, limit=AGENT_OUTPUT_CHARS),
         images=nb.output_images(cell.get("outputs", [])),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -12,7 +13,7 @@ from pydantic import BaseModel
 
 from ..documents.executor import NotebookExecutor
 from ..documents.layer import DocumentLayer
-from ..documents.notebook import NotebookError
+from ..documents.notebook import NotebookError, one_transaction
 from ..documents.presence import show_presence
 from ..documents.text_files import TextFiles
 from ..paths import PathRules
@@ -75,11 +76,20 @@ class ToolContext:
         if self.progress is not None:
             self.progress(line)
 
-    def read(self, api_path: str, notebook: Any, indexes: range | list[int]) -> None:
+    def read(self, api_path: str, cells: list[dict[str, Any]]) -> None:
         """Remember the sources the caller is shown: the bases of its next whole-source edits."""
-        for index in indexes:
-            ycell = notebook.ycells[index]
-            self.reads.remember(self.reader, api_path, str(ycell.get("id")), str(ycell.get("source", "")))
+        for cell in cells:
+            source = cell.get("source", "")
+            text = "".join(source) if isinstance(source, list) else str(source)
+            self.reads.remember(self.reader, api_path, str(cell.get("id")), text)
+
+    @contextlib.asynccontextmanager
+    async def notebook(self, api_path: str) -> AsyncIterator[Any]:
+        """A live notebook for a block that does not await: its reads and changes in one pycrdt
+        transaction (one per access otherwise, the bulk of a tool's time), sent as one update."""
+        async with self.layer.notebook(api_path) as notebook:
+            with one_transaction(notebook):  # pycrdt's sync transaction (its async one is another)
+                yield notebook
 
     def notebook_path(self, path: str) -> str:
         api_path = self.layer.api_path(path)

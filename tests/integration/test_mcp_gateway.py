@@ -15,6 +15,7 @@ import pytest_asyncio
 from httpx_ws import WebSocketUpgradeError, aconnect_ws
 from mcp import ClientSession, StdioServerParameters, types
 from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import McpError
 
 from tests.integration.test_notebooks import make_notebook, text
@@ -157,6 +158,49 @@ async def test_progress_comes_while_a_cell_runs_and_cancelling_interrupts_the_ke
             mcp.call_tool("execute_cell", {"path": "slow.ipynb", "cell_id": "cell3"}), 20
         )
         assert "'after'" in text(after)
+
+
+async def test_answers_are_plain_json_unless_progress_streams_and_json_only_clients_end_sessions(gw_server):
+    make_notebook(gw_server.root_dir, "talk.ipynb", ["print('hello', flush=True)"])
+    seen: list[tuple[str, str, int]] = []  # method, content type, status of each answer
+    url = gw_server.url + "api/ai-personas/mcp"
+
+    async def record(response: httpx.Response) -> None:
+        kind = response.headers.get("content-type", "").split(";")[0]
+        seen.append((response.request.method, kind, response.status_code))
+
+    async def only_json(request: httpx.Request) -> None:
+        request.headers["Accept"] = "application/json"
+
+    async def noted(message: str | None) -> None:
+        lines.append(message or "")
+
+    lines: list[str] = []
+    for hooks in ({"response": [record]}, {"request": [only_json], "response": [record]}):
+        seen.clear()
+        http = httpx.AsyncClient(headers=gw_server.headers, timeout=60, event_hooks=hooks)
+        async with http, streamable_http_client(url, http_client=http) as (read, write, _):
+            async with ClientSession(read, write) as mcp:
+                await mcp.initialize()
+                assert not (await mcp.call_tool("list_files", {})).isError
+                assert seen[-1] == ("POST", "application/json", 200)
+                # asked for progress, reported none: still one JSON answer (the connection is kept)
+                quiet = await mcp.call_tool("list_files", {}, progress_callback=lambda p, t, m: noted(m))
+                assert not quiet.isError and seen[-1] == ("POST", "application/json", 200)
+                lines.clear()
+                ran = await mcp.call_tool(
+                    "execute_cell",
+                    {"path": "talk.ipynb", "cell_id": "cell1"},
+                    progress_callback=lambda p, t, m: noted(m),
+                )
+                assert "hello" in text(ran)
+                if "request" not in hooks:  # the output came as progress, on a stream
+                    assert seen[-1] == ("POST", "text/event-stream", 200)
+                    assert [line.strip() for line in lines] == ["hello"]
+                else:  # a client that takes only JSON gets the answer, without progress
+                    assert seen[-1] == ("POST", "application/json", 200)
+        # the session was ended (DELETE) where it lives, whatever the client accepts
+        assert [entry for entry in seen if entry[0] == "DELETE"] == [("DELETE", "application/json", 200)]
 
 
 async def test_terminal_commands_run_in_a_jupyter_terminal_people_can_see(gw_server):
