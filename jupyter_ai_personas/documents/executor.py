@@ -178,6 +178,30 @@ class NotebookExecutor:
             raise NotebookError(f"the kernel could not evaluate it: {problem}")
         return str(value.get("data", {}).get("text/plain", ""))
 
+    async def debug_request(self, kernel_id: str, command: str, timeout: float = 30) -> dict[str, Any]:
+        """The body of a Debug Adapter Protocol request on the kernel's control channel, as
+        JupyterLab's debugger sends it (`inspectVariables` needs no debug session)."""
+        lock = self._locks.setdefault(kernel_id, asyncio.Lock())
+        async with lock:
+            client = await self._ready_client(kernel_id, self.serverapp.kernel_manager.get_kernel(kernel_id))
+            request = {"type": "request", "seq": 1, "command": command, "arguments": {}}
+            message = client.session.msg("debug_request", request)
+            client.control_channel.send(message)
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    left = max(0.1, deadline - time.monotonic())
+                    reply = await client.control_channel.get_msg(timeout=left)
+                except Exception:  # queue.Empty: the kernel does not answer debug requests
+                    raise NotebookError(f"the kernel did not answer {command} within {timeout:g} s") from None
+                if reply.get("parent_header", {}).get("msg_id") == message["header"]["msg_id"]:
+                    break
+        content = reply.get("content", {})
+        if not content.get("success", False):
+            reason = content.get("message") or "no reason given"
+            raise NotebookError(f"the kernel refused {command}: {reason}")
+        return dict(content.get("body") or {})
+
     async def _run(self, api_path: str, code: str, timeout: float, sink: OutputSink) -> ExecutionResult:
         kernel_id = await self.kernel_id(api_path)
         assert kernel_id is not None

@@ -127,12 +127,19 @@ async def kernel_variables(ctx: ToolContext, args: KernelInput) -> ToolResult:
     spec = ctx.serverapp.kernel_spec_manager.get_kernel_spec(kernel.kernel_name)
     language = (spec.language or "").lower()
     expression = VARIABLES.get(language)
-    if expression is None:
+    if expression is not None:  # with shapes, in one silent expression
+        text = await ctx.executor.evaluate(kernel_id, expression)
+        rows = json.loads(ast.literal_eval(text))  # the repr of a JSON string
+        lines = [f"{name}: {kind}" + (f" {shape}" if shape else "") for name, kind, shape in rows]
+    elif (spec.metadata or {}).get("debugger"):  # any kernel with a debugger (what JupyterLab's shows)
+        body = await ctx.executor.debug_request(kernel_id, "inspectVariables")
+        lines = [
+            f"{v.get('name')}: {v.get('type') or '?'} = {str(v.get('value', ''))[:120]}"
+            for v in body.get("variables", [])[:300]
+        ]
+    else:
         raise NotebookError(
-            f"listing variables is not known for {language or 'this'} kernels; run code that prints "
-            "them with execute_code"
+            f"this {language or 'unknown language'} kernel has no debugger to list its variables "
+            "(its kernelspec does not declare one); run code that prints them with execute_code"
         )
-    text = await ctx.executor.evaluate(kernel_id, expression)
-    rows = json.loads(ast.literal_eval(text))  # the repr of a JSON string
-    lines = [f"{name}: {kind}" + (f" {shape}" if shape else "") for name, kind, shape in rows]
     return ToolResult.text("\n".join(lines) or "(no variables)")

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -107,6 +108,29 @@ async def test_kernels_are_started_inspected_interrupted_and_shut_down(gw_server
         kernel_id = started.split("kernel ")[1].split()[0]
         assert not (await call(mcp, "shutdown_kernel", kernel_id=kernel_id))[0]
         assert kernel_id not in (await call(mcp, "list_kernels"))[1]
+
+
+async def test_the_variables_of_a_kernel_of_another_language_come_from_its_debugger(gw_server):
+    # a kernelspec whose language the tools know nothing of, declaring a debugger (as xeus kernels
+    # do): the variables come through the Debug Adapter Protocol, as JupyterLab's panel gets them
+    spec = Path(gw_server.env["JUPYTER_DATA_DIR"]) / "kernels" / "otherlang"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    kernel = {"argv": argv, "display_name": "Other", "language": "otherlang", "metadata": {"debugger": True}}
+    (spec / "kernel.json").write_text(json.dumps(kernel))
+    make_notebook(gw_server.root_dir, "other.ipynb", ["x = 1"])
+    async with mcp_session(gw_server) as mcp:
+        failed, said = await call(mcp, "start_kernel", path="other.ipynb", kernel_name="otherlang")
+        assert not failed, said
+        assert not (await call(mcp, "execute_code", path="other.ipynb", code="table = {'a': 1}"))[0]
+        failed, said = await call(mcp, "kernel_variables", path="other.ipynb")
+        assert not failed and "table: dict = {'a': 1}" in said, said
+        # no debugger declared: the agent is told what to do instead
+        kernel["metadata"] = {}
+        (spec / "kernel.json").write_text(json.dumps(kernel))
+        failed, said = await call(mcp, "kernel_variables", path="other.ipynb")
+        assert failed and "has no debugger" in said and "execute_code" in said
+        assert not (await call(mcp, "shutdown_kernel", path="other.ipynb"))[0]
 
 
 async def test_progress_comes_while_a_cell_runs_and_cancelling_interrupts_the_kernel(gw_server):
