@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import re
 import tempfile
 import time
@@ -26,7 +25,7 @@ from tests.integration.test_notebooks import make_notebook
 from tests.support.notebook_client import NotebookClient
 from tests.support.server import REPO, JupyterServer, free_port, server_env
 
-from .common import median
+from .common import cpu_seconds, median
 
 ROUNDS, SAMPLES = 3, 15
 PEER_A = REPO / ".bench-mcp-a"
@@ -134,19 +133,14 @@ def _server_mcp() -> Peer:
 PEERS = [_ours, _datalayer, _server_mcp]
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 async def settled(pid: int, quiet: float = 0.02, window: float = 0.5, limit: float = 15) -> None:
     """Wait until the server has finished its start-up work (imports in threads and the like):
     every server is measured at rest, not while it is still warming up."""
     deadline = time.monotonic() + limit
-    used = _cpu_seconds(pid)
+    used = cpu_seconds(pid)
     while time.monotonic() < deadline:
         await asyncio.sleep(window)
-        now = _cpu_seconds(pid)
+        now = cpu_seconds(pid)
         if now - used < quiet:
             return
         used = now

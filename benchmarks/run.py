@@ -41,6 +41,11 @@ SECTIONS: dict[str, tuple[str, str]] = {
         "An agent's notebook edits through the MCP tools, seen by a person's client, and the cost "
         "of running cells headless.",
     ),
+    "memory": (
+        "Memory with many chats",
+        "Server and agent memory for chats that each talked to @Claude, of which a few are in "
+        "use, and the time a closed session takes to answer again.",
+    ),
     "first_run": (
         "First run: a fresh clone to @Claude's first answer",
         "`make lab` on a fresh clone of the committed tree, with the machine's package caches warm "
@@ -59,7 +64,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
         "environment (`make bench-compare`), and what each offers by its own `tools/list`.",
     ),
 }
-OWN = ["streaming", "agents", "notebooks"]  # `compare` needs Jupyter AI v3's own environment
+OWN = ["streaming", "agents", "notebooks", "memory"]  # `compare` needs Jupyter AI v3's own environment
 
 
 def render(results: dict[str, Any]) -> str:

@@ -113,6 +113,13 @@ class PersonasExtension(ExtensionApp):
         help="A turn ends with an error when its agent sends nothing for this many seconds "
         "(time spent waiting for a person's permission does not count). 0: never.",
     )
+    session_idle_timeout = Float(
+        600.0,
+        config=True,
+        help="An agent session with no turn for this many seconds is closed in its agent (ending "
+        "what the agent runs per session, such as Claude Code's process); the chat's next mention "
+        "resumes it. 0: never.",
+    )
     agent_idle_timeout = Float(
         900.0, config=True, help="An agent process unused for this many seconds is stopped (0: never)."
     )

@@ -24,6 +24,7 @@ class PersonaSettings(Protocol):
     max_input_chars: int
     permission_timeout: float
     turn_idle_timeout: float
+    session_idle_timeout: float
     notebook_tools: bool
     mcp_tools: list[str]
     persona_import_timeout: float

@@ -36,6 +36,7 @@ from .files import FileAccess
 from .process import AgentProcess
 from .render import TurnRenderer
 from .session_config import AcpMcpServer, claude_meta, mcp_servers
+from .session_idle import IdleRelease
 from .session_options import SessionOptions
 from .session_store import SessionStore
 from .setup import SessionSetup, instructions_preamble
@@ -101,6 +102,7 @@ class AgentSession:
         self.cancelled_at = 0.0
         self._prompt: asyncio.Future[Any] | None = None
         self._watchers: set[asyncio.Future[None]] = set()
+        self.idle = IdleRelease(lambda: runtime.settings.session_idle_timeout, self.release, parts.log)
 
     @property
     def renderer(self) -> TurnRenderer | None:
@@ -135,6 +137,7 @@ class AgentSession:
     # -- opening and keeping the session -----------------------------------------------
     async def ensure(self, setup: SessionSetup) -> None:
         """Make the session ready for a prompt with `setup` (the spec as it is now)."""
+        await self.idle.settle()
         await self._settle_cancelled_turn()
         process = await self.supervisor.acquire(self.parts.launch())
         if process is not self.process:
@@ -297,6 +300,7 @@ class AgentSession:
             self._prompt = None
             self.requests.renderer = None
             self.supervisor.turn_ended(process)
+            self.idle.arm()
 
     async def _gone_text(self, process: AgentProcess) -> str:
         if process.process is not None:  # its output closed first: let it finish exiting
@@ -337,8 +341,27 @@ class AgentSession:
                 f"{CANCEL_GRACE:g} s (its agent may be frozen); your next message to it restarts the agent."
             )
 
+    async def release(self) -> None:
+        """An idle session is closed in its agent (a per-session process ends there); the next
+        turn resumes it. Kept when the agent could not close or reopen it."""
+        process = self.process
+        if process is None or not process.alive or self.session_id is None or self._prompt is not None:
+            return
+        reopens = process.capability("session_capabilities", "resume") is not None or bool(
+            process.capability("load_session")
+        )
+        if (
+            self.draining is not None
+            or process.capability("session_capabilities", "close") is None
+            or not reopens
+        ):
+            return
+        self.parts.log.info("closing the idle session %s of %s", self.session_id, process.launch.name)
+        await self.close()
+
     async def close(self) -> None:
         """The persona leaves the chat: free the session in the agent (the id stays stored)."""
+        self.idle.cancel()
         self.requests.close_terminals()
         runtime = self.runtime
         runtime.mcp_tokens.revoke(self.mcp_token)

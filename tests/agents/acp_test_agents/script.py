@@ -26,6 +26,8 @@ from acp.schema import PermissionOption, ToolCallLocation, UsageUpdate
 from .bench import bench_chunks
 from .script_more import MoreVerbs
 
+OPEN_SESSIONS: set[str] = set()  # what this program holds in memory (session/close frees one)
+
 if TYPE_CHECKING:
     from .scripted import Session
 
@@ -313,6 +315,9 @@ class Script(MoreVerbs):
 
     async def do_count(self, rest: str, text: str) -> None:
         await self.reply.say(f"count={len(self.session.prompts)}")
+
+    async def do_open(self, rest: str, text: str) -> None:
+        await self.reply.say(f"open sessions={len(OPEN_SESSIONS)}")
 
     async def do_usage(self, rest: str, text: str) -> None:
         await self.update(UsageUpdate(session_update="usage_update", used=1234, size=200000))

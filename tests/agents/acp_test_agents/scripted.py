@@ -24,6 +24,7 @@
     ask [MESSAGE]             asks the chat a question with options (elicitation), says the answer
     asklink [URL]             asks the person to open a link (URL elicitation)
     count                     answers with the number of prompts this session has seen
+    open                      answers with the number of sessions the program holds open
     anything else             "You said: ..."
 
 Sessions are kept in $SCRIPTED_AGENT_STATE (one JSON file each) so that session/load and
@@ -69,7 +70,7 @@ from acp.schema import (
     SetSessionModeResponse,
 )
 
-from .script import Reply, Script
+from .script import OPEN_SESSIONS, Reply, Script
 
 STATE = Path(os.environ.get("SCRIPTED_AGENT_STATE", "/tmp/scripted-acp-agent"))
 MODELS = ("fast", "smart")
@@ -156,6 +157,7 @@ class ScriptedAgent:
 
     def _open(self, session: Session) -> None:
         self.sessions[session.id] = session
+        OPEN_SESSIONS.add(session.id)
         commands = [
             AvailableCommand(name="compact", description="Summarise the session"),
             AvailableCommand(name="review", description="Review the changes"),
@@ -201,6 +203,7 @@ class ScriptedAgent:
 
     async def close_session(self, session_id: str, **kwargs: Any) -> None:
         self.sessions.pop(session_id, None)
+        OPEN_SESSIONS.discard(session_id)
 
     async def set_session_mode(self, mode_id: str, session_id: str, **kwargs: Any) -> SetSessionModeResponse:
         session = self.sessions[session_id]
@@ -248,7 +251,8 @@ def main() -> None:
         import time
 
         time.sleep(3600)
-    asyncio.run(run_agent(ScriptedAgent()))
+    # session/close is in the SDK's unstable set: without this it would be "method not found"
+    asyncio.run(run_agent(ScriptedAgent(), use_unstable_protocol=True))
 
 
 if __name__ == "__main__":
