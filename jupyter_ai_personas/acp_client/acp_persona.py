@@ -290,6 +290,21 @@ class BaseAcpPersona(BasePersona):
         if self._session is not None:
             await self._session.close()
 
+    async def start_new_session(self) -> None:
+        from .session_switch import start_new
+
+        await start_new(self.session)
+
+    async def agent_sessions(self) -> tuple[list[Any], str | None]:
+        from .session_switch import listed
+
+        return await listed(self.session)
+
+    async def continue_session(self, session_id: str) -> None:
+        from .session_switch import switch_to
+
+        await switch_to(self.session, session_id)
+
     # -- what the session is given ----------------------------------------------------
     def note_once(self, text: str) -> None:
         if text not in self._notes:

@@ -34,6 +34,12 @@ class SessionStore:
         entry = self._entry().model_copy(update={"id": session_id, "agent": program_key})
         self._put(entry)
 
+    def forget(self) -> None:
+        """No session for this persona here: the next one starts afresh."""
+        state = self.chat.state()
+        if state.sessions.pop(self.persona_id, None) is not None:
+            self.chat.save_state(state)
+
     def record_usage(self, usage: dict[str, Any] | None) -> None:
         if usage:
             entry = self._entry()

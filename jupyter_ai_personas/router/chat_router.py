@@ -14,6 +14,7 @@ from ..watcher import FolderWatcher
 from .builtin_commands import register_builtin_commands
 from .chat_session import ChatSession
 from .commands import CommandRegistry
+from .session_commands import register_session_commands
 
 
 class TrustError(Exception):
@@ -25,6 +26,7 @@ class ChatRouter:
         self.runtime = runtime
         self.commands = CommandRegistry()
         register_builtin_commands(self.commands, self.refresh_all, self.trust_file)
+        register_session_commands(self.commands)
         self.sessions: dict[str, ChatSession] = {}
         # ids of messages already handled, per chat; kept across close and reopen
         self._seen: dict[str, set[str]] = {}

@@ -35,6 +35,7 @@ the program fail before `initialize`.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import json
 import os
 import sys
@@ -54,6 +55,7 @@ from acp.schema import (
     AvailableCommandsUpdate,
     Implementation,
     InitializeResponse,
+    ListSessionsResponse,
     LoadSessionResponse,
     McpCapabilities,
     NewSessionResponse,
@@ -63,6 +65,8 @@ from acp.schema import (
     SessionCloseCapabilities,
     SessionConfigOptionSelect,
     SessionConfigSelectOption,
+    SessionInfo,
+    SessionListCapabilities,
     SessionMode,
     SessionModeState,
     SessionResumeCapabilities,
@@ -146,7 +150,9 @@ class ScriptedAgent:
                 load_session=True,
                 mcp_capabilities=McpCapabilities(http=os.environ.get("SCRIPTED_AGENT_MCP", "http") == "http"),
                 session_capabilities=SessionCapabilities(
-                    resume=SessionResumeCapabilities(), close=SessionCloseCapabilities()
+                    resume=SessionResumeCapabilities(),
+                    close=SessionCloseCapabilities(),
+                    list=SessionListCapabilities(),
                 ),
             ),
             agent_info=Implementation(name="scripted-acp-agent", title="Scripted agent", version="1.0"),
@@ -200,6 +206,17 @@ class ScriptedAgent:
         session = Session.restore(session_id, cwd, kwargs, list(mcp_servers or []))
         self._open(session)
         return ResumeSessionResponse(modes=_modes(session), config_options=_options(session))
+
+    async def list_sessions(self, cwd: str | None = None, cursor: str | None = None, **kwargs: Any) -> Any:
+        found = []
+        for path in sorted(STATE.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True):
+            data = json.loads(path.read_text())
+            if cwd is None or data["cwd"] == cwd:
+                title = (data["prompts"] or [""])[0].strip().splitlines()[-1:] or [""]
+                updated = datetime.datetime.fromtimestamp(path.stat().st_mtime, datetime.UTC).isoformat()
+                info = SessionInfo(session_id=path.stem, cwd=data["cwd"], title=title[0], updated_at=updated)
+                found.append(info)
+        return ListSessionsResponse(sessions=found)
 
     async def close_session(self, session_id: str, **kwargs: Any) -> None:
         self.sessions.pop(session_id, None)
