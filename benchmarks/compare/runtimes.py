@@ -8,6 +8,7 @@ reads `metadata.to_persona` (what its frontend sets when a person picks a person
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -114,9 +115,14 @@ async def running(
     """A server of this runtime on a fresh root and home, with the Minimal persona installed."""
     home, root = tmp / "home", tmp / "root"
     runtime.prepare(root)
-    if runtime.config:
+    config = runtime.config
+    if not runtime.key.startswith("v3"):  # a persona file that runs a program: trusted in advance
+        spec = (root / ".jupyter" / "personas" / "minimal.md").resolve()
+        digest = hashlib.sha256(spec.read_bytes()).hexdigest()
+        config += f"\nc.PersonasExtension.trusted_persona_files = {{{str(spec)!r}: {digest!r}}}\n"
+    if config:
         (home / ".jupyter-config").mkdir(parents=True, exist_ok=True)
-        (home / ".jupyter-config" / "jupyter_server_config.py").write_text(runtime.config)
+        (home / ".jupyter-config" / "jupyter_server_config.py").write_text(config)
     server = JupyterServer(
         root,
         home,
