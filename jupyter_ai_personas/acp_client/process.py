@@ -29,6 +29,7 @@ from .._version import __version__
 from ..process_reaper import ProcessReaper
 from .client import AcpClient
 from .launch import AgentLaunch
+from .update_transport import SessionUpdateTransport
 
 STDERR_LINES = 200
 STDERR_LINE_CHARS = 2000
@@ -101,7 +102,11 @@ class AgentProcess:
     async def start(self) -> None:
         env = self.launch.environment
         try:
-            self.process = await asyncio.create_subprocess_exec(
+            # asyncio.create_subprocess_exec, keeping the transport: its stdout pipe is paused
+            # between batches of a streamed reply (update_transport.py)
+            loop = asyncio.get_running_loop()
+            transport, protocol = await loop.subprocess_exec(
+                lambda: asyncio.subprocess.SubprocessStreamProtocol(limit=STDOUT_LIMIT, loop=loop),
                 *self.launch.argv,
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
@@ -109,8 +114,8 @@ class AgentProcess:
                 env=self.reaper.marked_environment(env) if self.reaper is not None else env,
                 cwd=self.cwd,
                 start_new_session=True,  # its own process group: killed as a whole
-                limit=STDOUT_LIMIT,
             )
+            self.process = asyncio.subprocess.Process(transport, protocol, loop)
         except OSError as exc:
             raise AgentStartError(f"`{self.launch.argv[0]}` could not be started: {exc}") from exc
         if self.reaper is not None:
@@ -118,10 +123,15 @@ class AgentProcess:
         assert self.process.stdin and self.process.stdout and self.process.stderr
         self._tasks.append(asyncio.create_task(self._drain_stderr(self.process.stderr)))
         self._tasks.append(asyncio.create_task(self._watch_exit()))
-        # elicitation is still marked unstable in the SDK (0.12): it is what today's agents use
-        self.connection = acp.connect_to_agent(
-            self.client, self.process.stdin, self.process.stdout, use_unstable_protocol=True
+        pipe = transport.get_pipe_transport(1)
+        stdio = SessionUpdateTransport(
+            self.process.stdout,
+            self.process.stdin,
+            self.client,
+            pipe if isinstance(pipe, asyncio.ReadTransport) else None,
         )
+        # elicitation is still marked unstable in the SDK (0.12): it is what today's agents use
+        self.connection = acp.connect_to_agent(self.client, stdio, use_unstable_protocol=True)
         try:
             self.init = await asyncio.wait_for(self._initialize(), self.start_timeout)
         except (TimeoutError, Exception) as exc:
