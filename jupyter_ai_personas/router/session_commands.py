@@ -3,6 +3,7 @@ list the agent's conversations in this folder and continue one of them here."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from ..manager import PersonaEntry
@@ -10,7 +11,7 @@ from .commands import CommandContext, CommandRegistry, SlashCommand
 from .mentions import mentioned
 
 
-def _one(ctx: CommandContext, usage: str) -> tuple[PersonaEntry | None, str, str]:
+async def _one(ctx: CommandContext, usage: str) -> tuple[PersonaEntry | None, str, str]:
     """The persona a command names, the rest of its words, or what to say instead."""
     keys, _ = mentioned(ctx.args, ctx.manager.mention_index())
     if len(keys) != 1:
@@ -24,13 +25,17 @@ def _one(ctx: CommandContext, usage: str) -> tuple[PersonaEntry | None, str, str
         return None, "", f"@{name} is unavailable here: {entry.unavailable or 'see `/personas`'}."
     if not callable(getattr(entry.persona, "agent_sessions", None)):
         return None, "", f"@{name} is no agent: it keeps no conversations."
-    if entry.runner is not None and entry.runner.busy:
+    for _ in range(40):  # a turn that just answered may still be ending: wait for it, briefly
+        if entry.runner is None or not entry.runner.busy:
+            break
+        await asyncio.sleep(0.05)
+    else:
         return None, "", f"@{name} is working: `/stop @{name}` first."
     return entry, rest, ""
 
 
 async def new_command(ctx: CommandContext) -> str:
-    entry, _, problem = _one(ctx, "/new @Name")
+    entry, _, problem = await _one(ctx, "/new @Name")
     if entry is None:
         return problem
     name = entry.definition.mention_name
@@ -49,7 +54,7 @@ def _line(number: int, info: Any, current: str | None) -> str:
 
 
 async def sessions_command(ctx: CommandContext) -> str:
-    entry, choice, problem = _one(ctx, "/sessions @Name [number]")
+    entry, choice, problem = await _one(ctx, "/sessions @Name [number]")
     if entry is None:
         return problem
     name, persona = entry.definition.mention_name, entry.persona
