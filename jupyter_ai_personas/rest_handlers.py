@@ -249,12 +249,18 @@ class PersonasHandler(PersonasAPIHandler):
                 described = _describe(self.runtime, entry.definition, entry.unavailable, busy, entry.needs)
                 consent = getattr(entry.persona, "consent_state", None)
                 described["consent"] = consent() if callable(consent) and not entry.unavailable else None
+                own = getattr(entry.persona, "agent_commands", None)  # what its agent announced
+                announced = own() if callable(own) else []
+                described["commands"] = [{"name": n, "description": d} for n, d in announced]
                 personas.append(described)
         untrusted = [
             {"path": u.label, "sha256": u.sha256, "reasons": list(u.reasons), "command": u.command()}
             for u in merged.untrusted
         ]
-        self.finish(json.dumps({"personas": personas, "untrusted": untrusted}))
+        commands = [
+            {"name": c.name, "usage": c.usage, "description": c.summary} for c in self.router.commands.all()
+        ]
+        self.finish(json.dumps({"personas": personas, "untrusted": untrusted, "commands": commands}))
 
 
 def _describe(

@@ -18,6 +18,20 @@ export interface IPersonaInfo {
   consent?: string | null;
   /** what a person has to do first, e.g. "needs `ANTHROPIC_API_KEY` (or sign in)" */
   needs?: string | null;
+  /** the commands its agent announced in this chat (written `@Name /command`) */
+  commands?: IAgentCommand[];
+}
+
+export interface IAgentCommand {
+  name: string;
+  description: string;
+}
+
+/** A command of the chat itself (`/help`, `/new @Name`, ...). */
+export interface IChatCommandInfo {
+  name: string;
+  usage: string;
+  description: string;
 }
 
 export interface ICredentialVariable {
@@ -45,6 +59,7 @@ export interface IUntrustedFile {
 export interface IRoster {
   personas: IPersonaInfo[];
   untrusted: IUntrustedFile[];
+  commands: IChatCommandInfo[];
 }
 
 export interface IChatRef {
@@ -83,7 +98,11 @@ function chatFields(chat: IChatRef): Record<string, string> {
 export async function getRoster(chat: IChatRef): Promise<IRoster> {
   const query = new URLSearchParams(chatFields(chat)).toString();
   const data = await request<Partial<IRoster>>(`personas${query ? '?' + query : ''}`);
-  return { personas: data.personas ?? [], untrusted: data.untrusted ?? [] };
+  return {
+    personas: data.personas ?? [],
+    untrusted: data.untrusted ?? [],
+    commands: data.commands ?? []
+  };
 }
 
 export async function listPersonas(chat: IChatRef): Promise<IPersonaInfo[]> {

@@ -1,13 +1,21 @@
 /**
- * @-completion of personas in the chat input, with avatar, description and availability
- * (jupyterlab-chat leaves bot users out of its own mention completion).
+ * Completion in the chat input: `@` lists the personas, with avatar, description and
+ * availability (jupyterlab-chat leaves bot users out of its own mention completion); `/` lists
+ * the chat's commands, or after `@Name ` the commands that persona's agent announced.
  */
 import type { ChatCommand, IChatCommandProvider, IInputModel } from '@jupyter/chat';
 import * as React from 'react';
 
-import { IChatRef, IPersonaInfo, listPersonas } from './api';
+import { getRoster, IChatRef, IPersonaInfo, IRoster } from './api';
 
 const CACHE_MS = 2000;
+const DESCRIPTION_CHARS = 140;
+
+/** An agent's command descriptions run to paragraphs: the first sentence or so. */
+function brief(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= DESCRIPTION_CHARS ? flat : `${flat.slice(0, DESCRIPTION_CHARS - 1)}…`;
+}
 
 export function chatRefOf(inputModel: IInputModel): IChatRef {
   const context = inputModel.chatContext as { id?: string; name?: string } | undefined;
@@ -22,27 +30,30 @@ export function chatRefOf(inputModel: IInputModel): IChatRef {
 
 export class PersonaCompletionProvider implements IChatCommandProvider {
   readonly id = 'jupyter-ai-personas:mentions';
-  private _cache = new Map<string, { at: number; personas: Promise<IPersonaInfo[]> }>();
+  private _cache = new Map<string, { at: number; roster: Promise<IRoster> }>();
 
-  private _personas(chat: IChatRef): Promise<IPersonaInfo[]> {
+  private _roster(chat: IChatRef): Promise<IRoster> {
     const key = chat.chatId ?? '';
     const cached = this._cache.get(key);
     if (cached && Date.now() - cached.at < CACHE_MS) {
-      return cached.personas;
+      return cached.roster;
     }
     // a persona file dropped into .jupyter/personas shows up within CACHE_MS
-    const personas = listPersonas(chat).catch(() => listPersonas({}));
-    this._cache.set(key, { at: Date.now(), personas });
-    return personas;
+    const roster = getRoster(chat).catch(() => getRoster({}));
+    this._cache.set(key, { at: Date.now(), roster });
+    return roster;
   }
 
   async listCommandCompletions(inputModel: IInputModel): Promise<ChatCommand[]> {
     const word = inputModel.currentWord;
+    if (word?.startsWith('/')) {
+      return this._commands(inputModel, word.slice(1).toLowerCase());
+    }
     if (!word || !word.startsWith('@')) {
       return [];
     }
     const prefix = word.slice(1).toLowerCase();
-    const personas = await this._personas(chatRefOf(inputModel));
+    const personas = (await this._roster(chatRefOf(inputModel))).personas;
     // who can answer now first, then who needs a key, then who cannot
     const rank = (p: IPersonaInfo): number => (!p.available ? 2 : p.needs ? 1 : 0);
     return personas
@@ -66,6 +77,38 @@ export class PersonaCompletionProvider implements IChatCommandProvider {
               style: persona.available ? undefined : { opacity: 0.4 }
             })
           : '🤖'
+      }));
+  }
+
+  /** The chat's commands at the start of a message; after `@Name `, that agent's own. */
+  private async _commands(inputModel: IInputModel, prefix: string): Promise<ChatCommand[]> {
+    const roster = await this._roster(chatRefOf(inputModel));
+    const addressed = /^\s*@(\S+)\s+\/\S*$/.exec(inputModel.value.slice(0, inputModel.cursorIndex ?? undefined));
+    if (addressed) {
+      const persona = roster.personas.find(
+        p => p.mention_name.toLowerCase() === addressed[1].toLowerCase()
+      );
+      return (persona?.commands ?? [])
+        .filter(c => c.name.toLowerCase().startsWith(prefix))
+        .map(c => ({
+          name: `/${c.name}`,
+          providerId: this.id,
+          replaceWith: `/${c.name}`,
+          spaceOnAccept: true,
+          description: `${persona?.mention_name}: ${brief(c.description)}`
+        }));
+    }
+    if (!/^\s*\/\S*$/.test(inputModel.value.slice(0, inputModel.cursorIndex ?? undefined))) {
+      return []; // a chat command is a whole message
+    }
+    return roster.commands
+      .filter(c => c.name.startsWith(prefix))
+      .map(c => ({
+        name: `/${c.name}`,
+        providerId: this.id,
+        replaceWith: `/${c.name}`,
+        spaceOnAccept: true,
+        description: c.usage ? `${c.usage} — ${c.description}` : c.description
       }));
   }
 

@@ -315,8 +315,12 @@ class BaseAcpPersona(BasePersona):
         """A notice from this persona in the chat (not part of any reply, nor of the history)."""
         self.chat.post(self.id, text, metadata=_notice())
 
+    def agent_commands(self) -> list[tuple[str, str]]:
+        """The commands the agent announced for this chat's session (name, description)."""
+        return list(self._session.available_commands) if self._session is not None else []
+
     def help_lines(self) -> list[str]:
-        commands = self._session.available_commands if self._session is not None else []
+        commands = self.agent_commands()
         if not commands:
             return []
         listed = ", ".join(f"`/{name}`" for name, _ in commands[:30])

@@ -244,3 +244,30 @@ async def test_mcp_turns_show_the_cell_to_judge_and_leave_no_stop_button(browser
             await expect(collaborators).to_contain_text("mcp_turns.ipynb")
             await shot(page, "agent-collaborator")
     await page.close()
+
+
+async def test_slash_lists_the_chat_commands_and_after_a_mention_the_agents_own(
+    browser, lab_server, fake_model
+):
+    await create_chat(lab_server, "slash.chat")
+    fake_model.queue("anthropic", Turn(text="Ready when you are."))
+    page = await open_chat(browser, lab_server, "slash.chat")
+    box = page.locator(INPUT).first
+    await box.click()
+    await box.type("/se")
+    option = page.locator("[role=option]", has_text="/sessions")
+    await expect(option).to_be_visible(timeout=15_000)
+    await expect(option).to_contain_text("continue one here")
+    await box.fill("")
+    await send(page, "@Claude hello")  # the session is open: its agent has said what it understands
+    await expect(message(page, "Ready when you are.").first).to_be_visible(timeout=60_000)
+    await asyncio.sleep(2.5)  # the roster the completion reads is cached for 2 s
+    await box.click()
+    await box.type("@Claude /")
+    own = page.locator("[role=option]", has_text="Claude:")
+    await expect(own.first).to_be_visible(timeout=15_000)
+    texts = await page.locator("[role=option]").all_inner_texts()
+    assert texts and all(t.strip().startswith("/") for t in texts), texts
+    assert not any("/sessions" in t for t in texts)  # the chat's commands are not the agent's
+    await shot(page, "agent-commands")
+    await page.close()
