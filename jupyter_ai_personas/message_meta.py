@@ -123,9 +123,23 @@ class PlanEntry(_Shape):
 
 
 # -- the messages --------------------------------------------------------------------------
+class ReplyUsage(_Shape):
+    """What a reply cost, as the agent reported it: the turn's tokens (ACP prompt response),
+    the context in use and the session's cost so far (ACP usage updates)."""
+
+    model: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    context_used: int | None = None
+    context_size: int | None = None
+    cost: float | None = None
+    currency: str | None = None
+
+
 class Reply(_Shape):
     kind: Literal["reply"] = "reply"
     persona: str
+    usage: ReplyUsage | None = None  # on the last message of a reply, once the turn has ended
 
 
 class Thinking(_Shape):

@@ -13,6 +13,7 @@ import { connectLabChannel } from './labChannel';
 import { richRendererFactory } from './rich';
 import { RosterExtension } from './roster';
 import { StopFooter } from './stop';
+import { UsageFooter } from './usage';
 
 const richMessages: JupyterFrontEndPlugin<void> = {
   id: 'jupyter-ai-personas:rich-messages',
@@ -42,6 +43,7 @@ const stopButton: JupyterFrontEndPlugin<void> = {
   optional: [IMessageFooterRegistry],
   activate: (app: JupyterFrontEnd, footers: IMessageFooterRegistry | null) => {
     footers?.addSection({ component: StopFooter, position: 'left' });
+    footers?.addSection({ component: UsageFooter, position: 'right' });
   }
 };
 

@@ -111,3 +111,14 @@ export interface IRichMessage {
   description?: string;
   question?: IQuestionState;
 }
+
+/** What a reply cost, as its agent reported it (on the reply's last message, in its metadata). */
+export interface IReplyUsage {
+  model?: string;
+  input_tokens?: number;
+  output_tokens?: number;
+  context_used?: number;
+  context_size?: number;
+  cost?: number;
+  currency?: string;
+}

@@ -191,7 +191,7 @@ class BaseAcpPersona(BasePersona):
 
         from .agent_session import AgentGone, AgentSilent
         from .process import AgentStartError
-        from .render import TurnRenderer
+        from .render import TurnRenderer, reply_usage
 
         try:
             await self.session.ensure(self.setup())
@@ -226,7 +226,8 @@ class BaseAcpPersona(BasePersona):
             renderer.abort("failed")
             await self.send_message(self._error_text(exc), metadata=_notice())
             return
-        renderer.finish(response.stop_reason)
+        model = self.session.options.current_model()
+        renderer.finish(response.stop_reason, reply_usage(response.usage, renderer.usage, model))
         self._note_own_sign_in()
         if response.usage is not None:
             self.session.parts.store.record_usage(response.usage.model_dump(exclude_none=True))

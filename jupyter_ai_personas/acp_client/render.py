@@ -36,6 +36,7 @@ from ..message_meta import (
     PlanEntry,
     PlanMessage,
     Reply,
+    ReplyUsage,
     Thinking,
     ToolCallMessage,
     metadata,
@@ -255,8 +256,9 @@ class TurnRenderer:
             self.writer.update_rich(self.plan_message_id, body, meta)
 
     # -- the end of a turn -------------------------------------------------------------
-    def finish(self, stop_reason: str | None) -> None:
-        """Close what is open; say why the turn ended when it is not the normal end."""
+    def finish(self, stop_reason: str | None, usage: ReplyUsage | None = None) -> None:
+        """Close what is open; say why the turn ended when it is not the normal end; put what
+        the reply cost on its last message."""
         unfinished = "cancelled" if stop_reason == "cancelled" else "failed"
         self._settle_tool_calls(unfinished)
         note = STOP_NOTES.get(stop_reason or "")
@@ -264,8 +266,11 @@ class TurnRenderer:
             self.text.write("\n\n" + note)
         elif note:
             self.writer.note(note)
+        last = self.text.message_ids[-1:] if self.text is not None else []
         self._close_text()
         self._close_thought()
+        if usage is not None and last:
+            self.writer.chat.update(last[0], metadata=metadata(Reply(persona=self.persona, usage=usage)))
 
     def abort(self, status: str = "cancelled") -> None:
         """The turn was stopped or the agent went away: close streams and tool calls."""
@@ -277,6 +282,23 @@ class TurnRenderer:
             if entry.view.status in ("pending", "in_progress"):
                 entry.view.status = status
                 self.show_tool_call(entry)
+
+
+def reply_usage(turn: Any, reported: dict[str, Any] | None, model: str | None) -> ReplyUsage | None:
+    """A reply's cost from the prompt response's usage (`turn`), the last usage update and the
+    session's model; None when the agent reported nothing."""
+    reported = reported or {}
+    cost = reported.get("cost") or {}
+    usage = ReplyUsage(
+        model=model,
+        input_tokens=getattr(turn, "input_tokens", None),
+        output_tokens=getattr(turn, "output_tokens", None),
+        context_used=reported.get("used"),
+        context_size=reported.get("size"),
+        cost=cost.get("amount"),
+        currency=cost.get("currency"),
+    )
+    return usage if usage.model_dump(exclude_none=True) else None
 
 
 class _ToolCallPermissionView:

@@ -55,6 +55,11 @@ class SessionOptions:
             (o for o in self.config_options if category in (o.id, getattr(o, "category", None))), None
         )
 
+    def current_model(self) -> str | None:
+        option = self.option("model")
+        value = getattr(option, "current_value", None) if option is not None else None
+        return str(value) if value is not None else None
+
     def current_mode(self) -> str | None:
         option = self.option("mode")
         if option is not None:

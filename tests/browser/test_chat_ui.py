@@ -246,9 +246,7 @@ async def test_mcp_turns_show_the_cell_to_judge_and_leave_no_stop_button(browser
     await page.close()
 
 
-async def test_slash_lists_the_chat_commands_and_after_a_mention_the_agents_own(
-    browser, lab_server, fake_model
-):
+async def test_slash_lists_the_commands_and_a_reply_says_what_it_cost(browser, lab_server, fake_model):
     await create_chat(lab_server, "slash.chat")
     fake_model.queue("anthropic", Turn(text="Ready when you are."))
     page = await open_chat(browser, lab_server, "slash.chat")
@@ -261,6 +259,9 @@ async def test_slash_lists_the_chat_commands_and_after_a_mention_the_agents_own(
     await box.fill("")
     await send(page, "@Claude hello")  # the session is open: its agent has said what it understands
     await expect(message(page, "Ready when you are.").first).to_be_visible(timeout=60_000)
+    # under the finished reply: the model and what the turn cost, as the agent reported them
+    cost = message(page, "Ready when you are.").first.locator(".jp-AIPersonas-usage")
+    await expect(cost).to_contain_text(" in, ", timeout=15_000)
     await asyncio.sleep(2.5)  # the roster the completion reads is cached for 2 s
     await box.click()
     await box.type("@Claude /")

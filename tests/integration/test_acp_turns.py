@@ -209,6 +209,19 @@ async def test_agent_commands_are_listed_by_help_and_usage_is_kept(acp_server, c
         sessions = chat.metadata_map.to_py()["jupyter_ai_personas"]["sessions"]
         usage = next(iter(sessions.values()))["usage"]
         assert usage["used"] == 1234 and usage["size"] == 200000
+        # the reply itself says what it cost and with which model, for its footer
+        reply = next(m for m in chat.messages_from("Scripted") if "used some tokens" in m["body"])
+        await chat.wait_for(lambda: "usage" in reply_meta(chat, reply["id"]))
+        assert reply_meta(chat, reply["id"])["usage"] == {
+            "model": "fast",
+            "context_used": 1234,
+            "context_size": 200000,
+        }
+
+
+def reply_meta(chat: ChatClient, message_id: str) -> dict:
+    message = next(m for m in chat.messages() if m["id"] == message_id)
+    return (message.get("metadata") or {}).get("jupyter_ai_personas") or {}
 
 
 async def test_terminals_run_commands_with_their_output_in_the_chat(acp_server, chat_path):

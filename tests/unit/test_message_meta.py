@@ -27,6 +27,7 @@ MIRRORS: dict[str, type[BaseModel]] = {
     "IQuestionField": mm.QuestionField,
     "IQuestionRecord": mm.QuestionRecord,
     "IQuestionState": mm.QuestionState,
+    "IReplyUsage": mm.ReplyUsage,
 }
 RICH = (mm.ToolCallMessage, mm.PlanMessage, mm.PermissionMessage, mm.QuestionMessage)
 
@@ -43,6 +44,7 @@ STATE = mm.PermissionState(
 )
 SAMPLES = [
     mm.Reply(persona="p"),
+    mm.Reply(persona="p", usage=mm.ReplyUsage(model="sonnet", input_tokens=10, cost=0.01, currency="USD")),
     mm.Thinking(persona="p"),
     mm.Notice(notice="persona-problems"),
     mm.ErrorNotice(),
