@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 import threading
 from typing import TYPE_CHECKING
 
 from jupyter_server.extension.application import ExtensionApp
 from tornado import web
-from traitlets import Bool, Dict, Float, Int, List, Unicode
+from traitlets import Bool, Dict, Float, Int, List, Unicode, default
 
 from .chat_saving import save_snapshots
 from .lab_channel import PAGES_SETTING, LabChannelHandler, LabPages
@@ -113,6 +114,19 @@ class PersonasExtension(ExtensionApp):
         help="A turn ends with an error when its agent sends nothing for this many seconds "
         "(time spent waiting for a person's permission does not count). 0: never.",
     )
+    server_owner = Unicode(
+        None,
+        allow_none=True,
+        config=True,
+        help="The user whose server this is (default: $JUPYTERHUB_USER). When set, only the person "
+        "who asked a persona, and this user, may answer its requests or stop its reply (people a "
+        "server is shared with use the owner's agents and keys). None: everyone who reaches the server.",
+    )
+
+    @default("server_owner")
+    def _default_owner(self) -> str | None:
+        return os.environ.get("JUPYTERHUB_USER") or None
+
     session_idle_timeout = Float(
         600.0,
         config=True,

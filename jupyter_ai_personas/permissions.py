@@ -28,6 +28,7 @@ from .message_meta import (
     ToolCallMessage,
     read,
 )
+from .sharing import Steering
 
 WORDS: dict[str, tuple[OptionKind, ...]] = {
     "allow": ("allow_once", "allow_always"),
@@ -89,9 +90,10 @@ class PermissionAnswerError(Exception):
 
 
 class PermissionBroker:
-    def __init__(self, writer: ChatWriter, *, timeout: float = 300.0):
+    def __init__(self, writer: ChatWriter, *, timeout: float = 300.0, steering: Steering | None = None):
         self.writer = writer
         self.timeout = timeout
+        self.steering = steering  # who may answer, on a shared server
         self.pending: dict[int, PendingRequest] = {}
         self._counter = max((state.request for _, _, state in self._recorded()), default=0)
         # "always" answers, per persona: what they cover (a tool kind, or one MCP tool). Kept in
@@ -159,7 +161,7 @@ class PermissionBroker:
     def waiting(self, persona_id: str | None = None) -> list[PendingRequest]:
         return [r for r in self.pending.values() if persona_id is None or r.persona_id == persona_id]
 
-    def answer_word(self, word: str, number: int | None, by: str) -> int:
+    def answer_word(self, word: str, number: int | None, by: str, username: str | None = None) -> int:
         """Answer with /allow, /always or /reject; returns the request number."""
         if number is None:
             waiting = sorted(self.pending)
@@ -180,13 +182,17 @@ class PermissionBroker:
             raise PermissionAnswerError(
                 f"Request #{number} cannot be answered `/{word}` (its options: {names})."
             )
-        self.answer(number, option.option_id, by)
+        self.answer(number, option.option_id, by, username)
         return number
 
-    def answer(self, number: int, option_id: str, by: str) -> PermissionAnswer:
+    def answer(self, number: int, option_id: str, by: str, username: str | None = None) -> PermissionAnswer:
+        """`by`: the name shown with the answer; `username`: who answers, for the sharing rule."""
         request = self.pending.get(number)
         if request is None:
             raise PermissionAnswerError(f"Request #{number} is not waiting for an answer.")
+        refused = self.steering.check(request.persona_id, username) if self.steering else None
+        if refused:
+            raise PermissionAnswerError(refused)
         option = next((o for o in request.options if o.option_id == option_id), None)
         if option is None:
             raise PermissionAnswerError(f"Request #{number} has no option {option_id!r}.")

@@ -25,6 +25,7 @@ from .message_meta import (
     QuestionRecord,
     QuestionState,
 )
+from .sharing import Steering
 
 Action = Literal["accept", "decline", "cancel"]
 
@@ -125,9 +126,10 @@ class PendingQuestion:
 
 
 class QuestionBroker:
-    def __init__(self, writer: ChatWriter, *, timeout: float = 300.0):
+    def __init__(self, writer: ChatWriter, *, timeout: float = 300.0, steering: Steering | None = None):
         self.writer = writer
         self.timeout = timeout
+        self.steering = steering  # who may answer, on a shared server
         self.pending: dict[int, PendingQuestion] = {}
         self._counter = 0
 
@@ -168,6 +170,7 @@ class QuestionBroker:
         text: str | None = None,
         values: dict[str, Any] | None = None,
         action: Action = "accept",
+        username: str | None = None,
     ) -> int:
         """Answer a question (the only waiting one when `number` is None); returns its number."""
         if number is None:
@@ -178,6 +181,9 @@ class QuestionBroker:
         question = self.pending.get(number)
         if question is None:
             raise QuestionAnswerError(f"Question #{number} is not waiting for an answer.")
+        refused = self.steering.check(question.persona_id, username) if self.steering else None
+        if refused:
+            raise QuestionAnswerError(refused)
         if action == "accept" and (text or "").strip().lower() == "decline":
             action = "decline"
         if action == "accept" and values is None:

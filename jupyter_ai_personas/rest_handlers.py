@@ -95,9 +95,9 @@ class PermissionsHandler(PersonasAPIHandler):
 
         body = self.parse(PermissionAnswerBody)
         session = self.chat_session(body.chat, body.chat_id)
-        _, name = self.person()
+        username, name = self.person()
         try:
-            answer = session.permissions.answer(body.request, body.option_id, by=name)
+            answer = session.permissions.answer(body.request, body.option_id, by=name, username=username)
         except PermissionAnswerError as exc:
             raise web.HTTPError(409, str(exc)) from exc
         self.finish(json.dumps({"request": body.request, "answer": answer.model_dump(exclude_none=True)}))
@@ -111,10 +111,15 @@ class AnswersHandler(PersonasAPIHandler):
 
         body = self.parse(QuestionAnswerBody)
         session = self.chat_session(body.chat, body.chat_id)
-        _, name = self.person()
+        username, name = self.person()
         try:
             session.questions.answer(
-                body.question, by=name, text=body.text, values=body.values, action=body.action
+                body.question,
+                by=name,
+                text=body.text,
+                values=body.values,
+                action=body.action,
+                username=username,
             )
         except QuestionAnswerError as exc:
             raise web.HTTPError(409, str(exc)) from exc
@@ -134,6 +139,9 @@ class StopHandler(PersonasAPIHandler):
             entry = manager.by_id_or_name(body.persona)
             if entry is None:
                 raise web.HTTPError(404, f"no persona {body.persona} in this chat")
+            refused = session.steering.check(entry.definition.id, username)
+            if refused:
+                raise web.HTTPError(403, refused)
             stopped = await manager.stop(username, entry.definition.key)
         else:
             stopped = await manager.stop(username)

@@ -25,6 +25,7 @@ class PersonaSettings(Protocol):
     permission_timeout: float
     turn_idle_timeout: float
     session_idle_timeout: float
+    server_owner: str | None
     notebook_tools: bool
     mcp_tools: list[str]
     persona_import_timeout: float

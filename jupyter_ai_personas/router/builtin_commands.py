@@ -73,7 +73,8 @@ async def personas_command(ctx: CommandContext) -> str:
     if merged.problems:
         lines += ["", "**Could not be loaded**"]
         lines += [f"- _{p.source}_: {p.message}" for p in merged.problems]
-    return "\n".join(lines + _tool_lines(ctx))
+    shared = ctx.steering.note() if ctx.steering else None
+    return "\n".join(lines + _tool_lines(ctx) + (["", shared] if shared else []))
 
 
 def _tool_lines(ctx: CommandContext) -> list[str]:
@@ -113,6 +114,10 @@ async def stop_command(ctx: CommandContext) -> str | None:
             return f"`/stop {ctx.args}`: no such persona here. Use `/stop @Name`."
         stopped = []
         for key in keys:
+            persona_id = manager.entries[key].definition.id
+            refused = ctx.steering.check(persona_id, ctx.sender) if ctx.steering else None
+            if refused:
+                return refused
             stopped += await manager.stop(ctx.sender, key)
     else:
         stopped = await manager.stop(ctx.sender)
@@ -146,7 +151,7 @@ def permission_command(word: str, summary: str) -> SlashCommand:
                 return f"`/{word} {ctx.args}`: give the number of the request, e.g. `/{word} 2`."
         by = ctx.sender_name
         try:
-            ctx.permissions.answer_word(word, number, by)
+            ctx.permissions.answer_word(word, number, by, ctx.sender)
         except PermissionAnswerError as exc:
             return str(exc)
         return None  # the request's message now shows the answer
@@ -228,7 +233,7 @@ async def answer_command(ctx: CommandContext) -> str | None:
         number, text = int(words[0].lstrip("#")), words[1]
     by = ctx.sender_name
     try:
-        ctx.questions.answer(number, by=by, text=text)
+        ctx.questions.answer(number, by=by, text=text, username=ctx.sender)
     except QuestionAnswerError as exc:
         return str(exc)
     return None  # the question's message now shows the answer

@@ -23,6 +23,7 @@ from ..permissions import PermissionBroker
 from ..persona import BasePersona
 from ..questions import QuestionBroker
 from ..runtime import Runtime
+from ..sharing import Steering
 from ..turn_writer import Turn
 from .commands import CommandContext, CommandRegistry, parse_command
 from .mentions import mentioned
@@ -59,8 +60,13 @@ class ChatSession:
             max_message_chars=settings.max_message_chars,
             saver=self.saver,
         )
-        self.permissions = PermissionBroker(self.writer, timeout=settings.permission_timeout)
-        self.questions = QuestionBroker(self.writer, timeout=settings.permission_timeout)
+        self.steering = Steering(settings.server_owner, self._requester_of, self._name_of)
+        self.permissions = PermissionBroker(
+            self.writer, timeout=settings.permission_timeout, steering=self.steering
+        )
+        self.questions = QuestionBroker(
+            self.writer, timeout=settings.permission_timeout, steering=self.steering
+        )
         self.manager = PersonaManager(
             runtime,
             self.writer,
@@ -96,6 +102,15 @@ class ChatSession:
         self.writer.settle_client_times()
         for message in fresh:
             self.spawn(self.handle(message))
+
+    def _name_of(self, persona_id: str) -> str:
+        entry = next((e for e in self.manager.entries.values() if e.definition.id == persona_id), None)
+        return entry.definition.mention_name if entry is not None else persona_id
+
+    def _requester_of(self, persona_id: str) -> str | None:
+        entry = next((e for e in self.manager.entries.values() if e.definition.id == persona_id), None)
+        turn = entry.runner.current if entry is not None and entry.runner is not None else None
+        return turn.requester if turn is not None else None
 
     def prepare_shutdown(self) -> tuple[Any, Any] | None:
         """The server stops: mark the replies in progress, and take what is to be saved.
@@ -279,6 +294,7 @@ class ChatSession:
                 questions=self.questions,
                 commands=self.commands,
                 sticky_routing=self.runtime.settings.sticky_routing,
+                steering=self.steering,
             )
             answer = await command.handler(context)
         except Exception as exc:

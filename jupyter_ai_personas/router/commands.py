@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from ..manager import PersonaManager
     from ..permissions import PermissionBroker
     from ..questions import QuestionBroker
+    from ..sharing import Steering
 
 _COMMAND = re.compile(r"^\s*/([A-Za-z][\w-]*)(?:\s+(.*))?\s*$", re.DOTALL)
 
@@ -29,6 +30,7 @@ class CommandContext:
     questions: QuestionBroker
     commands: CommandRegistry
     sticky_routing: bool = True
+    steering: Steering | None = None  # who may answer and stop, on a shared server
 
     @property
     def sender(self) -> str:

@@ -1,0 +1,60 @@
+"""A server shared with others (JupyterHub sharing): the owner's agents and keys do the work, so
+only the person who asked a persona, and the owner, may answer its requests or stop its reply."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+import pytest_asyncio
+
+from tests.support.chat_client import ChatClient
+from tests.support.server import server_env
+
+pytestmark = pytest.mark.asyncio
+
+
+@pytest_asyncio.fixture(scope="module")
+async def shared_server(start_server, tmp_path_factory):
+    home = tmp_path_factory.mktemp("shared-home")
+    env = server_env(home, SCRIPTED_AGENT_STATE=str(home / "agent-state"))
+    args = ["--PersonasExtension.server_owner=olivia", "--PersonasExtension.permission_timeout=60"]
+    return await start_server(env=env, args=args)
+
+
+def next_answer(chat: ChatClient, contains: str):
+    before = len(chat.bodies_from("Personas"))
+    return chat.wait_for(
+        lambda: next((b for b in chat.bodies_from("Personas")[before:] if contains in b), None)
+    )
+
+
+async def test_only_who_asked_and_the_owner_answer_requests_and_stop_replies(shared_server):
+    root = shared_server.root_dir
+    async with contextlib.AsyncExitStack() as stack:
+        alice, mallory, olivia = [
+            await stack.enter_async_context(ChatClient(shared_server, "team.chat", username=name))
+            for name in ("alice", "mallory", "olivia")
+        ]
+        alice.send("@Scripted write notes.txt hello")
+        await alice.wait_for_text("Scripted", "Waiting for your answer to request #1")
+        refused = next_answer(mallory, "may answer or stop")
+        mallory.send("/allow")  # shared into the server: not theirs to allow
+        said = await refused
+        assert "**alice**, who asked," in said and "**olivia**" in said
+        assert not (root / "notes.txt").exists()
+        olivia.send("/allow")  # the owner, whose keys do the work
+        await alice.wait_for_text("Scripted", "Wrote notes.txt.")
+        assert (root / "notes.txt").read_text() == "hello"
+
+        alice.send("@Scripted stream 400 0.05")
+        await alice.wait_for_text("Scripted", "c3 ")
+        refused = next_answer(mallory, "may answer or stop")
+        mallory.send("/stop @Scripted")
+        await refused
+        olivia.send("/stop @Scripted")
+        await alice.wait_for_text("Scripted", "stopped")
+
+        personas = next_answer(mallory, "This server is")
+        mallory.send("/personas")
+        assert "run with olivia's programs and keys" in await personas
