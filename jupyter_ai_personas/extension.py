@@ -246,6 +246,8 @@ class PersonasExtension(ExtensionApp):
         await router.stop()
         if runtime.mcp_gateway is not None:
             await runtime.mcp_gateway.stop()
+        if runtime.mcp_listener is not None:
+            runtime.mcp_listener.close()
         runtime.reaper.close()
         runtime.executor.close()
         await runtime.documents.close()

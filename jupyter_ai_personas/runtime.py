@@ -49,7 +49,8 @@ class Runtime:
     mcp_reads: ReadLedger  # what each MCP caller last read of each cell
     reaper: ProcessReaper  # kills agents and their commands if the server dies
     credentials: CredentialStore  # agents' keys set in Settings › AI Personas
-    mcp_url: str | None = None  # the notebook tools' endpoint (None: not served)
+    mcp_url: str | None = None  # the notebook tools' endpoint for agents (None: not served)
+    mcp_listener: Any = None  # the loopback listener agents use under internal_ssl (loopback.py)
     mcp_gateway: McpGateway | None = None  # what answers there
     signed_in: set[str] = field(default_factory=set)  # agent programs with a login of their own
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))

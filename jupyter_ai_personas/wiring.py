@@ -18,6 +18,7 @@ from .credentials import CredentialStore
 from .documents.collaboration import make_document_layer
 from .documents.executor import NotebookExecutor
 from .mcp.gateway import McpGateway
+from .mcp.loopback import LoopbackListener, demands_client_certificates
 from .mcp.read_ledger import ReadLedger
 from .mcp.tokens import McpTokens
 from .mcp.tool_registry import ToolSet
@@ -57,6 +58,13 @@ def build(app: PersonasExtension, serverapp: Any, tools: ToolSet | None) -> tupl
         gateway = McpGateway(
             layer=documents, executor=executor, reads=reads, serverapp=serverapp, tools=tools, log=app.log
         )
+    mcp_url = url_path_join(serverapp.connection_url, MCP) if gateway is not None else None
+    listener = None
+    if mcp_url is not None and demands_client_certificates(serverapp):  # JupyterHub's internal_ssl
+        from .mcp.endpoint import McpHandler
+
+        listener = LoopbackListener(serverapp, McpHandler, app.name, MCP)
+        mcp_url = listener.url
     runtime = Runtime(
         settings=app,
         root_dir=root,
@@ -80,8 +88,9 @@ def build(app: PersonasExtension, serverapp: Any, tools: ToolSet | None) -> tupl
         mcp_reads=reads,
         reaper=reaper,
         credentials=CredentialStore(own / "credentials.json", app.log),
-        mcp_url=url_path_join(serverapp.connection_url, MCP) if app.notebook_tools else None,
+        mcp_url=mcp_url,
         mcp_gateway=gateway,
+        mcp_listener=listener,
     )
     if runtime.mcp_url and gateway is not None:
         app.log.info("MCP tools (%d): %s, at %s", len(gateway.tools), documents.name, runtime.mcp_url)

@@ -147,6 +147,11 @@ class BaseAcpPersona(BasePersona):
         instructions = self.instructions
         if self.runtime.settings.notebook_tools and self.runtime.mcp_url:
             instructions = (instructions + "\n\n" + NOTEBOOK_GUIDANCE).strip()
+        elif self.runtime.settings.notebook_tools:
+            self.note_once(
+                f"@{self.mention_name} works without the notebook tools here: they failed to start "
+                "on this server (its log says why), so it edits notebooks as files."
+            )
         setup = setup_from_spec(self.spec, instructions, source_path.parent if source_path else None)
         if setup.mode is None and self.agent_mode:
             setup = setup.model_copy(update={"mode": self.agent_mode})

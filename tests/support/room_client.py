@@ -79,7 +79,9 @@ class RoomClient:
 
     async def _connect(self) -> None:
         room, session = await open_room(self.server, self.path, kind=self.kind)
-        http = await self._stack.enter_async_context(httpx.AsyncClient(headers=self.server.headers))
+        http = await self._stack.enter_async_context(
+            httpx.AsyncClient(headers=self.server.headers, **self.server.http_options)
+        )
         websocket = await self._stack.enter_async_context(
             aconnect_ws(
                 f"{self.server.url}api/collaboration/room/{room}?sessionId={session}",

@@ -10,8 +10,12 @@ import socket
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import httpx
+
+if TYPE_CHECKING:
+    from .tls import InternalCerts
 
 REPO = Path(__file__).resolve().parents[2]
 TEST_SITE = REPO / ".test-site"  # the fixture persona packages, pip-installed by `make test`
@@ -54,6 +58,7 @@ class JupyterServer:
         env: dict[str, str] | None = None,
         port: int | None = None,
         python: str = sys.executable,
+        tls: InternalCerts | None = None,
     ):
         self.root_dir = root_dir
         self.home = home
@@ -65,10 +70,19 @@ class JupyterServer:
         self.token = secrets.token_hex(16)
         self.log_path = home / f"server-{self.port}.log"
         self.process: asyncio.subprocess.Process | None = None
+        self.tls = tls  # TLS with client certificates, as under JupyterHub's internal_ssl
+        if tls is not None:
+            self.args += tls.server_args()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}{self.base_url}"
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.port}{self.base_url}"
+
+    @property
+    def http_options(self) -> dict[str, Any]:
+        """What an HTTP client needs to reach this server (its certificates under TLS)."""
+        return {"verify": self.tls.client_context()} if self.tls is not None else {}
 
     @property
     def headers(self) -> dict[str, str]:
@@ -108,7 +122,7 @@ class JupyterServer:
         )
         log.close()
         deadline = time.monotonic() + timeout
-        async with httpx.AsyncClient(headers=self.headers) as client:
+        async with httpx.AsyncClient(headers=self.headers, **self.http_options) as client:
             while time.monotonic() < deadline:
                 if self.process.returncode is not None:
                     raise RuntimeError(f"server exited early:\n{self.log()[-4000:]}")
@@ -141,4 +155,4 @@ class JupyterServer:
             return ""
 
     def client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=self.url, headers=self.headers, timeout=30)
+        return httpx.AsyncClient(base_url=self.url, headers=self.headers, timeout=30, **self.http_options)
