@@ -12,6 +12,8 @@ PORT ?= 8888
 TEST_SITE := .test-site
 WORKSPACE := .demo-workspace
 E2E := .e2e
+HUB := .hub
+CHP_VERSION := 5.3.0
 # Today's agents, for `make lab` and the tests (Node 22 from the npm registry where needed) ...
 AGENTS := .agents
 TODAY_AGENTS := @agentclientprotocol/claude-agent-acp@0.101.0 @agentclientprotocol/codex-acp@2.6.0 @google/gemini-cli@0.61.0
@@ -61,7 +63,14 @@ $(E2E)/legacy/.installed: Makefile
 	@echo "Legacy agents for the end-to-end tests in $(E2E)/legacy/ ..."
 	@NODE22=no scripts/install-agents.sh $(E2E)/legacy $(LEGACY_AGENTS)
 
-test-setup: $(TEST_STAMP) $(TEST_SITE)/.installed agents $(E2E)/legacy/.installed
+# configurable-http-proxy for the JupyterHub test (JupyterHub itself is a test dependency)
+$(HUB)/.installed: Makefile
+	@echo "configurable-http-proxy for the JupyterHub test in $(HUB)/ ..."
+	@mkdir -p $(HUB)
+	@npm install --silent --no-audit --no-fund --prefix $(HUB) configurable-http-proxy@$(CHP_VERSION)
+	@touch $@
+
+test-setup: $(TEST_STAMP) $(TEST_SITE)/.installed agents $(E2E)/legacy/.installed $(HUB)/.installed
 	./scripts/ensure-chromium.sh
 
 test: test-setup
@@ -113,4 +122,4 @@ lab: $(STAMP) agents
 		--PersonasExtension.trusted_persona_files='$(DEMO_TRUST)'
 
 clean:
-	rm -rf $(VENV) $(TEST_SITE) $(WORKSPACE) $(E2E) $(AGENTS) $(V3) .bench-mcp-a .bench-mcp-b
+	rm -rf $(VENV) $(TEST_SITE) $(WORKSPACE) $(E2E) $(AGENTS) $(HUB) $(V3) .bench-mcp-a .bench-mcp-b
