@@ -1,6 +1,7 @@
-"""Two users of a JupyterHub (6.1, configurable-http-proxy, local processes) working with
-personas through the proxy: a chat, an agent's reply and its MCP notebook edit, each user kept
-out of the other's server, and "Stop My Server" leaving no agent behind."""
+"""Two users of a JupyterHub (6.1, configurable-http-proxy, local processes, internal_ssl) working
+with personas through the proxy: a chat, @Claude's reply and its MCP notebook edit (the real
+claude-agent-acp, the tests' fake model), each user kept out of the other's server, an agent's
+turn counted as activity, and "Stop My Server" leaving no agent behind."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from tests.e2e.conftest import agents_env
+from tests.e2e.fake_model import FakeModel, Turn
 from tests.integration.test_notebooks import make_notebook
 from tests.support.chat_client import ChatClient
 from tests.support.server import REPO, TEST_SITE, free_port
@@ -33,8 +36,10 @@ c.JupyterHub.ip = "127.0.0.1"
 c.JupyterHub.port = {port}
 c.JupyterHub.hub_ip = "127.0.0.1"
 c.JupyterHub.hub_port = {hub_port}
-c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{proxy_api_port}"
+c.ConfigurableHTTPProxy.api_url = "https://127.0.0.1:{proxy_api_port}"  # internal_ssl: TLS
 c.ConfigurableHTTPProxy.command = [{proxy!r}]
+c.JupyterHub.internal_ssl = True  # each server demands the Hub's client certificates
+c.JupyterHub.internal_certs_location = "{base}/internal-ssl"
 c.JupyterHub.db_url = "sqlite:///{base}/hub.sqlite"
 c.JupyterHub.cookie_secret_file = "{base}/cookie_secret"
 c.JupyterHub.pid_file = "{base}/hub.pid"
@@ -78,6 +83,7 @@ class Hub:
     token: str
     base: Path
     process: asyncio.subprocess.Process
+    model: FakeModel
 
     def api(self) -> httpx.AsyncClient:
         headers = {"Authorization": f"token {self.token}"}
@@ -129,8 +135,14 @@ async def hub(tmp_path_factory) -> AsyncIterator[Hub]:
         pytest.fail("configurable-http-proxy is not installed in .hub/: `make test` installs it")
     base = tmp_path_factory.mktemp("hub")
     port, token = free_port(), secrets.token_hex(16)
+    model = FakeModel()
+    await model.start()
+    agents = agents_env(base / "agents-home", model)  # what a person with the agents set up has
     environment = {
-        "PATH": os.pathsep.join([str(BIN), "/usr/bin", "/bin"]),
+        **{k: v for k, v in agents.items() if k.startswith(("ANTHROPIC", "CLAUDE", "DISABLE"))},
+        "PATH": os.pathsep.join(
+            [str(REPO / ".agents" / "node_modules" / ".bin"), str(BIN), "/usr/bin", "/bin"]
+        ),
         "PYTHONPATH": str(TEST_SITE / "good"),
         "SCRIPTED_AGENT_STATE": str(base / "agent-state"),
         "IS_SANDBOX": "yes",
@@ -154,7 +166,7 @@ async def hub(tmp_path_factory) -> AsyncIterator[Hub]:
             str(BIN / "jupyterhub"), "-f", str(base / "jupyterhub_config.py"),
             cwd=base, env=env, stdout=log, stderr=log, start_new_session=True,
         )  # fmt: skip
-    hub = Hub(f"http://127.0.0.1:{port}/", token, base, process)
+    hub = Hub(f"http://127.0.0.1:{port}/", token, base, process, model)
     async with httpx.AsyncClient() as client:
         for _ in range(120):
             try:
@@ -166,11 +178,24 @@ async def hub(tmp_path_factory) -> AsyncIterator[Hub]:
         else:
             raise TimeoutError(f"JupyterHub did not start:\n{hub.log()[-3000:]}")
     yield hub
+    await model.stop()
     process.terminate()
     try:
         await asyncio.wait_for(process.wait(), 30)
     except TimeoutError:
         os.killpg(process.pid, 9)
+
+
+def working_in(folder: Path) -> list[int]:
+    """The processes whose working directory is `folder`: a user's server and its agents."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            if Path(os.readlink(entry / "cwd")) == folder and alive(int(entry.name)):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
 
 
 def alive(pid: int) -> bool:
@@ -186,10 +211,16 @@ async def test_two_users_work_with_personas_through_the_hub_and_stay_apart(hub):
     async with ChatClient(alice, "team.chat", username="alice") as chat:  # type: ignore[arg-type]
         chat.send("@Scripted hello")
         await chat.wait_for_text("Scripted", "Hello", timeout=60)
-        chat.send('@Scripted mcp insert_cell {"path": "analysis.ipynb", "source": "6 * 7"}')
-        await chat.wait_for_text("Scripted", "Waiting for your answer to request #1", timeout=60)
+        # @Claude edits the notebook through the MCP tools, on the loopback listener: the
+        # server demands the Hub's client certificates, which Claude Code cannot present
+        insert = {"path": "analysis.ipynb", "source": "6 * 7"}
+        hub.model.queue("anthropic", Turn(tool="mcp__jupyter__insert_cell", tool_input=insert))
+        hub.model.queue("anthropic", Turn(text="Added the cell."))
+        chat.send("@Claude add a cell with 6 * 7 to analysis.ipynb")
+        request = await chat.wait_for_text("Claude", "Waiting for your answer", timeout=120)
+        assert "insert_cell" in request
         chat.send("/allow")
-        await chat.wait_for_text("Scripted", "insert_cell: inserted code cell", timeout=60)
+        await chat.wait_for_text("Claude", "Added the cell.", timeout=120)
         chat.send("@Scripted pid")
         pid = int((await chat.wait_for_text("Scripted", "pid=", timeout=60)).split("=")[1])
         # an agent's work with no browser request meanwhile counts as activity: the idle
@@ -211,12 +242,14 @@ async def test_two_users_work_with_personas_through_the_hub_and_stay_apart(hub):
         for path in ("api/ai-personas/personas", "api/contents/analysis.ipynb", "api/ai-personas/mcp"):
             response = await client.get(alice.url + path, follow_redirects=False)
             assert response.status_code in (302, 403), (path, response.status_code)
-    # "Stop My Server": the server and its agent are gone
-    assert alive(pid)
+    # "Stop My Server": the server and its agents (the scripted one, claude-agent-acp, Claude
+    # Code) are gone
+    running = working_in(alice.root_dir.resolve())
+    assert pid in running and len(running) >= 3, running
     await hub.stop_user("alice")
     for _ in range(40):
-        if not alive(pid):
+        if not working_in(alice.root_dir.resolve()):
             break
         await asyncio.sleep(0.25)
-    assert not alive(pid), "alice's agent outlived her server"
+    assert not working_in(alice.root_dir.resolve()), "alice's agents outlived her server"
     await hub.stop_user("bob")
