@@ -23,6 +23,14 @@ class StopBody(ChatBody):
     persona: str | None = None  # id or name; all replies to the caller when absent
 
 
+class OptionBody(ChatBody):
+    """A person's pick of a persona's model or mode for this chat."""
+
+    persona: str  # id or name
+    category: Literal["model", "mode"]
+    value: str
+
+
 class TrustBody(BaseModel):
     """A persona file, and the SHA-256 of the content the person read (a prefix of 8+ digits)."""
 

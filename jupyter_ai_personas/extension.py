@@ -26,13 +26,26 @@ from .rest_handlers import (
     AvatarHandler,
     CredentialHandler,
     CredentialsHandler,
+    OptionsHandler,
     PermissionsHandler,
     PersonasHandler,
     SignInHandler,
     StopHandler,
     TrustHandler,
 )
-from .routes import ANSWERS, AVATARS, CREDENTIALS, LAB, MCP, PERMISSIONS, PERSONAS, SIGN_IN, STOP, TRUST
+from .routes import (
+    ANSWERS,
+    AVATARS,
+    CREDENTIALS,
+    LAB,
+    MCP,
+    OPTIONS,
+    PERMISSIONS,
+    PERSONAS,
+    SIGN_IN,
+    STOP,
+    TRUST,
+)
 from .shutdown import exit_when_stopped, stop_on_sigint
 from .upstream import enable_nodelay_on_rooms
 
@@ -196,6 +209,7 @@ class PersonasExtension(ExtensionApp):
                 (rf"/{PERSONAS}", PersonasHandler),
                 (rf"/{PERMISSIONS}", PermissionsHandler),
                 (rf"/{STOP}", StopHandler),
+                (rf"/{OPTIONS}", OptionsHandler),
                 (rf"/{ANSWERS}", AnswersHandler),
                 (rf"/{TRUST}", TrustHandler),
                 (rf"/{CREDENTIALS}", CredentialsHandler),

@@ -148,6 +148,27 @@ class StopHandler(PersonasAPIHandler):
         self.finish(json.dumps({"stopped": stopped}))
 
 
+class OptionsHandler(PersonasAPIHandler):
+    @web.authenticated
+    async def post(self) -> None:
+        from .api_models import OptionBody
+
+        body = self.parse(OptionBody)
+        session = self.chat_session(body.chat, body.chat_id)
+        entry = session.manager.by_id_or_name(body.persona)
+        choose = getattr(entry.persona, "choose", None) if entry is not None else None
+        if entry is None or not callable(choose):
+            raise web.HTTPError(404, f"no agent persona {body.persona} in this chat")
+        refused = session.steering.check(entry.definition.id, self.person()[0])
+        if refused:
+            raise web.HTTPError(403, refused)
+        try:
+            await choose(body.category, body.value)
+        except ValueError as exc:
+            raise web.HTTPError(409, str(exc)) from exc
+        self.finish(json.dumps({"options": entry.persona.session_choices()}))  # type: ignore[union-attr]
+
+
 class TrustHandler(PersonasAPIHandler):
     @web.authenticated
     async def post(self) -> None:
@@ -260,6 +281,8 @@ class PersonasHandler(PersonasAPIHandler):
                 own = getattr(entry.persona, "agent_commands", None)  # what its agent announced
                 announced = own() if callable(own) else []
                 described["commands"] = [{"name": n, "description": d} for n, d in announced]
+                choices = getattr(entry.persona, "session_choices", None)  # model and mode to pick
+                described["options"] = choices() if callable(choices) else []
                 personas.append(described)
         untrusted = [
             {"path": u.label, "sha256": u.sha256, "reasons": list(u.reasons), "command": u.command()}

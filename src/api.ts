@@ -20,6 +20,15 @@ export interface IPersonaInfo {
   needs?: string | null;
   /** the commands its agent announced in this chat (written `@Name /command`) */
   commands?: IAgentCommand[];
+  /** the model and mode a person can pick for this chat (once its agent opened a session) */
+  options?: ISessionOption[];
+}
+
+export interface ISessionOption {
+  category: 'model' | 'mode';
+  name: string;
+  current: string | null;
+  choices: { value: string; name: string }[];
 }
 
 export interface IAgentCommand {
@@ -131,6 +140,20 @@ export async function stopPersona(chat: IChatRef, persona?: string): Promise<str
     body: JSON.stringify({ ...chatFields(chat), persona })
   });
   return data.stopped;
+}
+
+/** Pick a persona's model or mode for this chat: kept with the chat, applied at once. */
+export async function chooseOption(
+  chat: IChatRef,
+  persona: string,
+  category: string,
+  value: string
+): Promise<ISessionOption[]> {
+  const data = await request<{ options: ISessionOption[] }>('options', {
+    method: 'POST',
+    body: JSON.stringify({ ...chatFields(chat), persona, category, value })
+  });
+  return data.options;
 }
 
 export async function listCredentials(): Promise<IAgentCredentials[]> {

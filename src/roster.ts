@@ -8,7 +8,7 @@ import { IDisposable } from '@lumino/disposable';
 import type { ISignal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
-import { getRoster, IPersonaInfo, IUntrustedFile, trustFile } from './api';
+import { chooseOption, getRoster, IPersonaInfo, ISessionOption, IUntrustedFile, trustFile } from './api';
 
 // Open, the list refreshes often; closed, the button follows the chat's writers and
 // otherwise checks rarely (every open chat polling often would load the server).
@@ -128,6 +128,9 @@ export class RosterButton extends Widget {
     if (!this._open) {
       return;
     }
+    if (this._panel.contains(document.activeElement) && document.activeElement?.tagName === 'SELECT') {
+      return; // a person is picking a model or mode: no refresh under their hand
+    }
     this._panel.textContent = '';
     for (const file of this._untrusted) {
       this._panel.appendChild(this._untrustedRow(file)); // first: they wait for the person
@@ -164,9 +167,37 @@ export class RosterButton extends Widget {
         consent.textContent = persona.consent;
         text.appendChild(consent);
       }
+      for (const option of persona.options ?? []) {
+        text.appendChild(this._picker(persona, option));
+      }
       row.appendChild(text);
       this._panel.appendChild(row);
     }
+  }
+
+  /** A select for a persona's model or mode in this chat. */
+  private _picker(persona: IPersonaInfo, option: ISessionOption): HTMLLabelElement {
+    const label = document.createElement('label');
+    label.className = 'jp-AIPersonas-rosterOption';
+    label.textContent = `${option.name} `;
+    const select = document.createElement('select');
+    select.dataset.category = option.category;
+    select.title = `${option.name} of @${persona.mention_name} in this chat`;
+    for (const choice of option.choices) {
+      const item = document.createElement('option');
+      item.value = choice.value;
+      item.textContent = choice.name;
+      item.selected = choice.value === option.current;
+      select.appendChild(item);
+    }
+    select.addEventListener('change', () => {
+      const chat = { chatPath: this._path() };
+      void chooseOption(chat, persona.id, option.category, select.value)
+        .catch(error => showDialog({ title: 'Not changed', body: String(error), buttons: [Dialog.okButton()] }))
+        .then(() => this._poll());
+    });
+    label.appendChild(select);
+    return label;
   }
 
   private _untrustedRow(file: IUntrustedFile): HTMLDivElement {

@@ -153,6 +153,8 @@ class BaseAcpPersona(BasePersona):
                 "on this server (its log says why), so it edits notebooks as files."
             )
         setup = setup_from_spec(self.spec, instructions, source_path.parent if source_path else None)
+        chosen = self.session.parts.store.chosen()  # a person's pick in this chat wins over the spec
+        setup = setup.model_copy(update={k: v for k, v in chosen.items() if k in ("model", "mode")})
         if setup.mode is None and self.agent_mode:
             setup = setup.model_copy(update={"mode": self.agent_mode})
         return setup
@@ -295,6 +297,21 @@ class BaseAcpPersona(BasePersona):
         await self.runtime.agents.stop(self.launch().key)
         if self._session is not None:
             await self._session.close()
+
+    def session_choices(self) -> list[dict[str, Any]]:
+        """What a person can pick for this chat's session (known once the agent opened it)."""
+        return self._session.options.choices() if self._session is not None else []
+
+    async def choose(self, category: str, value: str) -> None:
+        """A person's pick of model or mode for this chat: kept, and applied at once."""
+        offered = next((c for c in self.session_choices() if c["category"] == category), None)
+        if offered is None or value not in [c["value"] for c in offered["choices"]]:
+            raise ValueError(f"@{self.mention_name} offers no {category} {value!r} here")
+        session = self.session
+        session.parts.store.choose(category, value)
+        process = session.process
+        if process is not None and process.alive and session.session_id is not None:
+            await session.options.apply(session.connection, session.session_id, self.setup(), self.note_once)
 
     async def start_new_session(self) -> None:
         from .session_switch import start_new

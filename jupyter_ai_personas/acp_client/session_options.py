@@ -60,6 +60,26 @@ class SessionOptions:
         value = getattr(option, "current_value", None) if option is not None else None
         return str(value) if value is not None else None
 
+    def choices(self) -> list[dict[str, Any]]:
+        """The model and mode a person can pick, with the agent's offer and its current value."""
+        found = []
+        for category in ("model", "mode"):
+            option = self.option(category)
+            if option is not None:
+                offered = [
+                    (c.value, c.name) for c in getattr(option, "options", []) or [] if hasattr(c, "value")
+                ]
+                current = getattr(option, "current_value", None)
+                name = getattr(option, "name", category)
+            elif category == "mode" and self.modes:
+                offered, current, name = list(self.modes), self.mode_id, "Mode"
+            else:
+                continue
+            if offered:
+                choices = [{"value": value, "name": label} for value, label in offered]
+                found.append({"category": category, "name": name, "current": current, "choices": choices})
+        return found
+
     def current_mode(self) -> str | None:
         option = self.option("mode")
         if option is not None:
@@ -77,9 +97,7 @@ class SessionOptions:
                 continue
             option = self.option(category)
             if option is not None:
-                offered = [
-                    (c.value, c.name) for c in getattr(option, "options", []) or [] if hasattr(c, "value")
-                ]
+                offered = _offered(option)
                 value = pick_option(offered, wanted)
                 if value is None:
                     note(
@@ -113,3 +131,8 @@ class SessionOptions:
         if current is not None and current.lower() in SKIP_ASKING_MODES:
             return f"its mode `{current}` acts without asking"
         return None
+
+
+def _offered(option: Any) -> list[tuple[str, str]]:
+    """The (value, name) pairs of a select config option (groups left out)."""
+    return [(c.value, c.name) for c in getattr(option, "options", []) or [] if hasattr(c, "value")]

@@ -35,10 +35,20 @@ class SessionStore:
         self._put(entry)
 
     def forget(self) -> None:
-        """No session for this persona here: the next one starts afresh."""
+        """No session for this persona here: the next one starts afresh (with the same picks)."""
         state = self.chat.state()
-        if state.sessions.pop(self.persona_id, None) is not None:
+        entry = state.sessions.pop(self.persona_id, None)
+        if entry is not None:
+            if entry.chosen:
+                state.sessions[self.persona_id] = StoredSession(chosen=entry.chosen)
             self.chat.save_state(state)
+
+    def chosen(self) -> dict[str, str]:
+        return dict(self._entry().chosen)
+
+    def choose(self, category: str, value: str) -> None:
+        entry = self._entry()
+        self._put(entry.model_copy(update={"chosen": {**entry.chosen, category: value}}))
 
     def record_usage(self, usage: dict[str, Any] | None) -> None:
         if usage:

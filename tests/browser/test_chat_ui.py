@@ -272,3 +272,27 @@ async def test_slash_lists_the_commands_and_a_reply_says_what_it_cost(browser, l
     assert not any("/sessions" in t for t in texts)  # the chat's commands are not the agent's
     await shot(page, "agent-commands")
     await page.close()
+
+
+async def test_a_model_picked_in_the_roster_answers_the_next_message(browser, lab_server, fake_model):
+    await create_chat(lab_server, "pick.chat")
+    fake_model.queue("anthropic", Turn(text="First answer."), Turn(text="Second answer."))
+    page = await open_chat(browser, lab_server, "pick.chat")
+    await send(page, "@Claude hello")
+    await expect(message(page, "First answer.").first).to_be_visible(timeout=60_000)
+    await page.locator(".jp-AIPersonas-rosterButton").first.click()
+    picker = page.locator(".jp-AIPersonas-rosterRow", has_text="@Claude").locator(
+        "select[data-category=model]"
+    )
+    await expect(picker).to_be_visible(timeout=15_000)
+    values = await picker.locator("option").evaluate_all("options => options.map(o => o.value)")
+    current = await picker.input_value()
+    chosen = next(v for v in values if v != current)
+    await picker.select_option(chosen)
+    await expect(picker).to_have_value(chosen, timeout=15_000)  # the roster shows the agent's answer
+    await shot(page, "model-picker")
+    await page.locator(".jp-AIPersonas-rosterButton").first.click()
+    await send(page, "@Claude and now?")
+    footer = message(page, "Second answer.").first.locator(".jp-AIPersonas-usage")
+    await expect(footer).to_contain_text(chosen, timeout=60_000)
+    await page.close()

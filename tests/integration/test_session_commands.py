@@ -59,3 +59,29 @@ async def test_new_starts_afresh_and_sessions_goes_back_to_the_earlier_conversat
         assert "`/sessions @Scripted` lists them" in await waiting
         chat.send("/new")
         assert "Say which persona" in await chat.wait_for_text("Personas", "Say which persona")
+
+
+async def test_a_person_picks_the_model_for_this_chat_and_it_applies_at_once(sessions_server):
+    async with ChatClient(sessions_server, "pick.chat") as chat, sessions_server.client() as client:
+        chat.send("@Scripted hello")
+        await chat.wait_for_text("Scripted", "Hello")
+        listed = (await client.get("api/ai-personas/personas", params={"chat": "pick.chat"})).json()
+        options = next(p for p in listed["personas"] if p["mention_name"] == "Scripted")["options"]
+        model = next(o for o in options if o["category"] == "model")
+        assert model["current"] == "fast" and [c["value"] for c in model["choices"]] == ["fast", "smart"]
+        body = {"chat": "pick.chat", "persona": "Scripted", "category": "model", "value": "smart"}
+        response = await client.post("api/ai-personas/options", json=body)
+        assert response.status_code == 200, response.text
+        assert next(o for o in response.json()["options"] if o["category"] == "model")["current"] == "smart"
+        meta = next_from(chat, "Scripted", "model=")
+        chat.send("@Scripted meta")  # the agent's session has the picked model
+        assert "model=smart" in await meta
+        refused = await client.post("api/ai-personas/options", json={**body, "value": "huge"})
+        assert refused.status_code == 409 and "offers no model 'huge'" in refused.text
+    # kept with the chat: the next session of this chat gets it too
+    async with ChatClient(sessions_server, "pick.chat") as chat:
+        chat.send("/new @Scripted")
+        await chat.wait_for_text("Personas", "starts a new conversation")
+        meta = next_from(chat, "Scripted", "model=")
+        chat.send("@Scripted meta")
+        assert "model=smart" in await meta
