@@ -63,11 +63,11 @@ async def sessions_command(ctx: CommandContext) -> str:
     except Exception as exc:  # SessionSwitchError, or an agent that failed to answer
         return f"Cannot list @{name}'s conversations: {exc}"
     if choice:
-        chosen = [
-            info
-            for number, info in enumerate(sessions, 1)
-            if choice.lstrip("#") == str(number) or info.session_id.startswith(choice)
-        ]
+        number = choice.lstrip("#")
+        if number.isdigit() and len(number) <= 3:  # a number of the list, never an id's first digits
+            chosen = [sessions[int(number) - 1]] if 1 <= int(number) <= len(sessions) else []
+        else:  # or the start of a session id, long enough to mean one
+            chosen = [info for info in sessions if len(choice) >= 4 and info.session_id.startswith(choice)]
         if len(chosen) != 1:
             return f"`/sessions @{name} {choice}`: no such conversation; `/sessions @{name}` lists them."
         await persona.continue_session(chosen[0].session_id)  # type: ignore[union-attr]
