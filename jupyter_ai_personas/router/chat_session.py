@@ -104,11 +104,11 @@ class ChatSession:
             self.spawn(self.handle(message))
 
     def _name_of(self, persona_id: str) -> str:
-        entry = next((e for e in self.manager.entries.values() if e.definition.id == persona_id), None)
+        entry = self.manager.by_id_or_name(persona_id)
         return entry.definition.mention_name if entry is not None else persona_id
 
     def _requester_of(self, persona_id: str) -> str | None:
-        entry = next((e for e in self.manager.entries.values() if e.definition.id == persona_id), None)
+        entry = self.manager.by_id_or_name(persona_id)
         turn = entry.runner.current if entry is not None and entry.runner is not None else None
         return turn.requester if turn is not None else None
 
