@@ -202,7 +202,7 @@ class StoredSession(_Shape):
     id: str | None = None
     agent: str | None = None  # the program's key
     usage: dict[str, Any] = {}  # what the agent last reported (tokens, cost)
-    chosen: dict[str, str] = {}  # the model and mode a person picked for this chat ("model": "opus")
+    chosen: dict[str, str] = {}  # the model a person picked for this chat ({"model": "opus"})
 
 
 class ChatState(_Shape):

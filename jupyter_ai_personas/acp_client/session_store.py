@@ -16,6 +16,10 @@ class SessionStore:
     def __init__(self, chat: ChatWriter, persona_id: str):
         self.chat = chat
         self.persona_id = persona_id
+        # A mode decides whether the agent asks before it acts: a pick lives in the server's
+        # memory only, as "always" answers do. The chat file is writable by collaborators and,
+        # once allowed, agents: a mode read from it could make an agent stop asking.
+        self._mode: str | None = None
 
     def _entry(self) -> StoredSession:
         return self.chat.state().sessions.get(self.persona_id) or StoredSession()
@@ -44,9 +48,14 @@ class SessionStore:
             self.chat.save_state(state)
 
     def chosen(self) -> dict[str, str]:
-        return dict(self._entry().chosen)
+        """A person's picks for this chat: the model kept with the chat, the mode in memory."""
+        picks = {k: v for k, v in self._entry().chosen.items() if k == "model"}
+        return picks | ({"mode": self._mode} if self._mode else {})
 
     def choose(self, category: str, value: str) -> None:
+        if category == "mode":
+            self._mode = value
+            return
         entry = self._entry()
         self._put(entry.model_copy(update={"chosen": {**entry.chosen, category: value}}))
 

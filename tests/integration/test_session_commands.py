@@ -85,3 +85,19 @@ async def test_a_person_picks_the_model_for_this_chat_and_it_applies_at_once(ses
         meta = next_from(chat, "Scripted", "model=")
         chat.send("@Scripted meta")
         assert "model=smart" in await meta
+
+
+async def test_a_mode_written_into_the_chat_file_does_not_change_how_the_agent_asks(sessions_server):
+    # the chat document is writable by any collaborator (and by an agent a person let write it):
+    # a mode that skips asking, forged into its metadata, must not reach the agent
+    async with ChatClient(sessions_server, "forged.chat") as chat:
+        chat.send("@Scripted hello")
+        await chat.wait_for_text("Scripted", "Hello")
+        state = chat.metadata_map.to_py()["jupyter_ai_personas"]
+        persona_id = next(iter(state["sessions"]))
+        state["sessions"][persona_id]["chosen"] = {"mode": "code"}
+        chat.metadata_map["jupyter_ai_personas"] = state
+        await chat.settle(0.5)
+        meta = next_from(chat, "Scripted", "mode=")
+        chat.send("@Scripted meta")
+        assert "mode=ask" in await meta
