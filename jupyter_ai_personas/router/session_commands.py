@@ -25,6 +25,9 @@ async def _one(ctx: CommandContext, usage: str) -> tuple[PersonaEntry | None, st
         return None, "", f"@{name} is unavailable here: {entry.unavailable or 'see `/personas`'}."
     if not callable(getattr(entry.persona, "agent_sessions", None)):
         return None, "", f"@{name} is no agent: it keeps no conversations."
+    refused = ctx.steering.check(entry.definition.id, ctx.sender) if ctx.steering else None
+    if refused:  # the owner's conversations, on a shared server
+        return None, "", refused
     for _ in range(40):  # a turn that just answered may still be ending: wait for it, briefly
         if entry.runner is None or not entry.runner.busy:
             break

@@ -55,6 +55,10 @@ async def test_only_who_asked_and_the_owner_answer_requests_and_stop_replies(sha
         olivia.send("/stop @Scripted")
         await alice.wait_for_text("Scripted", "stopped")
 
+        refused = next_answer(mallory, "may answer or stop")
+        mallory.send("/sessions @Scripted")  # the owner's conversations are not theirs to list or switch
+        await refused
+
         personas = next_answer(mallory, "This server is")
         mallory.send("/personas")
         assert "run with olivia's programs and keys" in await personas

@@ -24,7 +24,7 @@ def run(args: str, persona: Persona) -> str:
     definition = SimpleNamespace(mention_name="Agent", id="agent")
     entry = SimpleNamespace(definition=definition, persona=persona, runner=None)
     manager = SimpleNamespace(mention_index=lambda: {"agent": "a"}, entries={"a": entry})
-    ctx = SimpleNamespace(args=args, manager=manager)
+    ctx = SimpleNamespace(args=args, manager=manager, steering=None, sender="alice")
     return asyncio.run(session_commands.sessions_command(ctx))  # type: ignore[arg-type]
 
 
