@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from jupyterlab_chat.models import FileAttachment, Message, NotebookAttachment
+from jupyterlab_chat.models import Message
 
 from ..mcp.tokens import McpCaller
 from ..message_meta import Notice, metadata
@@ -213,7 +213,7 @@ class BaseAcpPersona(BasePersona):
         )
         try:
             response = await self.session.prompt(
-                self.prompt_blocks(message), renderer, self.runtime.settings.turn_idle_timeout
+                await self.prompt_blocks(message), renderer, self.runtime.settings.turn_idle_timeout
             )
         except AgentGone as exc:
             renderer.abort("failed")
@@ -262,8 +262,10 @@ class BaseAcpPersona(BasePersona):
             )
         return text
 
-    def prompt_blocks(self, message: Message) -> list[Any]:
-        from acp import resource_link_block, text_block
+    async def prompt_blocks(self, message: Message) -> list[Any]:
+        from acp import text_block
+
+        from .attachments import attachment_blocks
 
         text = self.prompt_text(message)
         users = self.chat.users()
@@ -274,15 +276,14 @@ class BaseAcpPersona(BasePersona):
         preamble = self.session.take_preamble()
         if preamble:
             text = "\n\n".join([*preamble, text])
-        blocks: list[Any] = [text_block(text)]
-        attachments = self.chat.ychat.get_attachments() if message.attachments else {}
-        for attachment_id in message.attachments or []:
-            attachment = attachments.get(attachment_id)
-            if isinstance(attachment, FileAttachment | NotebookAttachment):
-                path = (self.runtime.root_dir / attachment.value).resolve()
-                if path.is_relative_to(self.runtime.root_dir):
-                    blocks.append(resource_link_block(attachment.value, path.as_uri()))
-        return blocks
+        process = self.session.process
+        embedded = bool(process and process.capability("prompt_capabilities", "embedded_context"))
+        attached, refused = await attachment_blocks(
+            message, self.chat.ychat, self.runtime.documents, embedded=embedded
+        )
+        for reason in refused:
+            self.notice(f"⚠️ An attachment was not given to **{self.name}**: {reason}")
+        return [text_block(text), *attached]
 
     async def on_stop(self) -> None:
         if self._session is not None:

@@ -65,8 +65,16 @@ class ChatClient(RoomClient):
             "bot": False,
         }
 
-    def send(self, body: str, *, mentions: list[str] | None = None, metadata: dict | None = None) -> str:
-        """Post a message as the chat frontend does (client time, raw_time set)."""
+    def send(
+        self,
+        body: str,
+        *,
+        mentions: list[str] | None = None,
+        metadata: dict | None = None,
+        attachments: list[dict[str, Any]] | None = None,
+    ) -> str:
+        """Post a message as the chat frontend does (client time, raw_time set); `attachments`
+        as jupyterlab-chat stores them (a file, or a notebook with cells and selections)."""
         if self.username not in self.users_map:
             self.join()
         message_id = str(uuid.uuid4())
@@ -82,6 +90,12 @@ class ChatClient(RoomClient):
             fields["mentions"] = mentions
         if metadata:
             fields["metadata"] = metadata
+        if attachments:
+            ids = [str(uuid.uuid4()) for _ in attachments]
+            attachments_map = self.doc.get("attachments", type=Map)
+            for attachment_id, attachment in zip(ids, attachments, strict=True):
+                attachments_map[attachment_id] = attachment
+            fields["attachments"] = ids
         self.messages_array.append(Map(fields))
         return message_id
 

@@ -59,6 +59,7 @@ from acp.schema import (
     LoadSessionResponse,
     McpCapabilities,
     NewSessionResponse,
+    PromptCapabilities,
     PromptResponse,
     ResumeSessionResponse,
     SessionCapabilities,
@@ -148,6 +149,9 @@ class ScriptedAgent:
             protocol_version=acp.PROTOCOL_VERSION,
             agent_capabilities=AgentCapabilities(
                 load_session=True,
+                prompt_capabilities=PromptCapabilities(
+                    embedded_context=os.environ.get("SCRIPTED_AGENT_EMBED", "1") == "1"
+                ),
                 mcp_capabilities=McpCapabilities(http=os.environ.get("SCRIPTED_AGENT_MCP", "http") == "http"),
                 session_capabilities=SessionCapabilities(
                     resume=SessionResumeCapabilities(),
@@ -246,8 +250,12 @@ class ScriptedAgent:
         session = self.sessions.get(session_id)
         if session is None:
             raise acp.RequestError.invalid_params({"sessionId": "unknown"})
-        text = "\n".join(block.text for block in prompt if getattr(block, "type", "") == "text")
+        texts = [block.text for block in prompt if getattr(block, "type", "") == "text"]
+        text = texts[0] if texts else ""  # the person's message; more text blocks are context
         links = [block.uri for block in prompt if getattr(block, "type", "") == "resource_link"]
+        for block in prompt:  # an embedded resource: its URI and, in brackets, its text
+            if getattr(block, "type", "") == "resource":
+                links.append(f"{block.resource.uri} [{getattr(block.resource, 'text', '')}]")
         session.cancelled.clear()
         session.prompts.append(text)
         reply = Reply(self.conn, session)

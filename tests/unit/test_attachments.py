@@ -1,0 +1,33 @@
+"""Attachments as ACP content for an agent that does not take embedded resources."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from jupyterlab_chat.models import Message
+from jupyterlab_chat.ychat import YChat
+
+from jupyter_ai_personas.acp_client.attachments import attachment_blocks
+from jupyter_ai_personas.documents.layer import DiskLayer
+from jupyter_ai_personas.paths import PathRules
+
+
+@pytest.mark.asyncio
+async def test_without_embedded_context_a_selection_is_a_link_and_a_fenced_text(tmp_path):
+    (tmp_path / "model.py").write_text("def fit(x):\n    return x * 2\n")
+    ychat = YChat()
+    ychat.yattachments["a1"] = {
+        "type": "file",
+        "value": "model.py",
+        "selection": {"start": [1, 0], "end": [1, 16], "content": "    return x * 2"},
+    }
+    ychat.yattachments["a2"] = {"type": "file"}  # no path: unreadable, said, not a crash
+    message = Message(body="look", id="m", time=0.0, sender="alice", attachments=["a1", "a2"])
+    documents = DiskLayer(None, PathRules(tmp_path), logging.getLogger("test"))
+    blocks, refused = await attachment_blocks(message, ychat, documents, embedded=False)
+    uri = (tmp_path / "model.py").resolve().as_uri() + "#lines=2"
+    assert [b.type for b in blocks] == ["resource_link", "text"]
+    assert blocks[0].uri == uri and blocks[0].name == "model.py, lines 2"
+    assert blocks[1].text == "model.py, lines 2:\n```py\n    return x * 2\n```"
+    assert len(refused) == 1 and "could not be read" in refused[0]
