@@ -21,7 +21,7 @@ TODAY_AGENTS := @agentclientprotocol/claude-agent-acp@0.101.0 @agentclientprotoc
 LEGACY_AGENTS := @zed-industries/claude-agent-acp@0.23.1 @zed-industries/codex-acp@0.16.0
 V3 := .bench-v3
 
-.PHONY: lab test bench bench-compare bench-first-run install test-setup clean screenshots agents
+.PHONY: lab test bench bench-compare bench-first-run install test-setup clean screenshots agents types
 
 FRONTEND := package.json package-lock.json tsconfig.json $(wildcard src/*) $(wildcard style/*)
 
@@ -43,6 +43,10 @@ $(TEST_STAMP): $(STAMP) pyproject.toml
 	@touch $@
 
 install: $(STAMP)
+
+# The frontend's message types, generated from the server's pydantic models (message_schema.py)
+types: $(STAMP)
+	$(BIN)/python scripts/generate_message_types.py
 
 # The fixture persona packages are pip-installed into their own folders, which only the
 # test servers put on their path: a `make lab` after `make test` shows no test personas.

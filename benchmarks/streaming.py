@@ -1,4 +1,4 @@
-"""Bytes, freshness and CPU of a streamed reply: ChatWriter against a write per chunk.
+"""Bytes, freshness and CPU of a streamed reply: live text, string bodies, a write per chunk.
 
 Workload: a 20 KB markdown reply streamed as 2,000 chunks at 100 chunks per second, the
 pace of a fast model. A second websocket client watches the chat, as a browser would.
@@ -15,12 +15,17 @@ from tests.support.chat_client import ChatClient
 from .common import cpu_seconds, median, percentile, running_server
 
 REPLY_BYTES = 20_000
+STRINGS = "--PersonasExtension.live_replies=False"
+ONE = "--PersonasExtension.max_message_chars=0"
 CONFIGS: dict[str, tuple[str, list[str]]] = {
     "write per chunk (Jupyter AI v3)": ("naive", []),
-    "coalesced, one message": ("coalesced", ["--PersonasExtension.max_message_chars=0"]),
-    "coalesced + split at 500 chars (default)": ("coalesced", []),
-    "coalesced + split at 1,000 chars": ("coalesced", ["--PersonasExtension.max_message_chars=1000"]),
-    "coalesced + split at 2,000 chars": ("coalesced", ["--PersonasExtension.max_message_chars=2000"]),
+    "coalesced, live text body, one message (default)": ("coalesced", []),
+    "coalesced, string body, one message": ("coalesced", [STRINGS, ONE]),
+    "coalesced, string bodies split at 500 chars": ("coalesced", [STRINGS]),
+    "coalesced, string bodies split at 2,000 chars": (
+        "coalesced",
+        [STRINGS, "--PersonasExtension.max_message_chars=2000"],
+    ),
 }
 
 
@@ -111,28 +116,21 @@ def table(data: dict[str, Any]) -> str:
 
 
 NOTES = """
-**Why splitting.** A jupyterlab-chat message body is a plain string, so each write of a
-growing reply resends the whole body: one message costs about the square of its length.
-Writing every chunk (what Jupyter AI v3 does) sends about 1,000 bytes per reply byte here.
-Coalescing alone (one write per 0.2 s) still resends a 20 KB body about 100 times: ~50 bytes
-per byte. Continuing the reply in a new message bounds every write: at the default 500
-characters the watcher receives ~2.8 bytes per reply byte and sees new text at least every
-~205 ms (goal: ≤ 3 bytes and ≤ 250 ms).
+**One reply, one message.** A jupyterlab-chat message body is a plain string, so each write of
+a growing string body resends it whole: one message costs about the square of its length.
+Writing every chunk (what Jupyter AI v3 does) sends about 1,000 bytes per reply byte here;
+coalescing alone (one write per 0.2 s) still resends a 20 KB body about 100 times (~50 bytes
+per byte). The earlier answer was to continue the reply in a new message every 500
+characters: ~3 bytes per byte, but a 20 KB reply became ~47 chat messages, with paragraph
+breaks the model never wrote, and ~250 bytes of document structure per message (the growth
+column). The default now streams into one message whose body is shared text (`Y.Text`):
+each write sends only the new characters, and the end of the reply makes the body a plain
+string once (one more copy of the text, so every client and a reload see a usual message).
+This package's frontend renders the shared text as it grows (jupyterlab-chat 0.25's own model
+follows only array and map events, not text inside a message).
 
-**What sets the bytes.** With whole-string bodies the cost per reply byte is about (k + 1) / 2
-plus overheads, where k is the number of writes a message receives before the next one
-starts. Past half the limit a write stops at a paragraph or word end, so the next message
-starts exactly where the chat already shows the text and closing a message costs no extra
-write. The 0.2 s flush interval cannot grow (new text must appear every 250 ms), so only
-smaller messages would lower it further, at the price of more chat bubbles and more document
-structure (~250 bytes per message: the growth column). A text-typed (`Y.Text`) body would send
-only the new text (~1.3 bytes per byte, measured on a bare document), but jupyterlab-chat
-0.25's frontend handles only array and map events, so such a body would not update live.
-
-**Server CPU.** Coalescing is what lowers it (4.8 s → ~0.6 s). Of the ~0.6 s left, ~0.2 s is
-the workload itself: a persona that sleeps through the same 2,000 chunks and writes once
-costs 0.17–0.29 s. The rest is spread over the ~150 document updates (jupyter-collaboration's
-room and store, websocket writes, thread hand-offs): swapping the SQLite store for the
-temp-file store changes it by less than the run-to-run spread, and a py-spy profile shows no
-hot spot in the runtime's own code.
+**Server CPU.** Coalescing is what lowers it. What is left is spread over the ~100 document
+updates of a reply (jupyter-collaboration's room and its SQLite store, which opens a
+connection per update, websocket writes, thread hand-offs) and the workload itself (a persona
+that sleeps through the same 2,000 chunks and writes once costs ~0.2 s).
 """

@@ -12,9 +12,9 @@ if TYPE_CHECKING:
 
     from .acp_client.acp_persona import AcpPersona, BaseAcpPersona
     from .acp_client.setup import SessionSetup
-    from .chat import MessageStream
     from .definitions import PersonaDefinition
     from .persona import BasePersona, PersonaContext, PersonaDefaults
+    from .reply_stream import MessageStream
     from .specs import PersonaSpec
 
 # The public classes load on first use (PEP 562): the server imports this package to find
@@ -26,7 +26,7 @@ _EXPORTS = {
     "BaseAcpPersona": ".acp_client.acp_persona",
     "BasePersona": ".persona",
     "Message": "jupyterlab_chat.models",
-    "MessageStream": ".chat",
+    "MessageStream": ".reply_stream",
     "PersonaContext": ".persona",
     "PersonaDefaults": ".persona",
     "PersonaDefinition": ".definitions",

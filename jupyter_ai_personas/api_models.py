@@ -21,6 +21,7 @@ class PermissionAnswerBody(ChatBody):
 
 class StopBody(ChatBody):
     persona: str | None = None  # id or name; all replies to the caller when absent
+    message_id: str | None = None  # only this waiting message: it leaves the queue unanswered
 
 
 class OptionBody(ChatBody):

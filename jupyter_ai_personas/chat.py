@@ -1,21 +1,11 @@
 """ChatWriter: creates, updates and streams persona messages in a chat's YChat document.
 
-Message bodies in jupyterlab-chat are plain strings, so every write of a growing
-reply resends the whole body to every browser. Two things keep the bytes sent about
-linear in the reply's length:
-
-* coalescing: the first chunk is written at once, then at most one write per
-  flush interval, and a final write at the end;
-* splitting: a reply that grows past `max_message_chars` continues in a new message
-  at a paragraph break (code fences are closed and reopened), so no single write
-  carries more than about that many characters. Past half that size a write stops at
-  a paragraph or word end, so the split can fall exactly where the chat already shows
-  and finishing a message costs no extra write.
+How a streaming reply is written (as shared text, or as strings split past a size) is
+`reply_stream`'s job.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
@@ -24,12 +14,14 @@ from typing import Any
 
 from jupyterlab_chat.models import Message, User
 from jupyterlab_chat.ychat import YChat
-from pycrdt import Map
+from pycrdt import Map, Text
 from pydantic import ValidationError
 
 from .chat_saving import ChatSaver
-from .message_meta import KEY, RICH_MIME, ChatState, RichMeta, metadata
-from .streaming import shown_end, split_point
+from .message_meta import KEY, QUEUE_AWARENESS_KEY, RICH_MIME, ChatState, RichMeta, WaitingMessage, metadata
+from .reply_stream import MessageStream
+
+__all__ = ["ChatWriter", "MessageStream"]
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +39,16 @@ class ChatWriter:
         *,
         flush_interval: float = 0.2,
         max_message_chars: int = 0,
+        live_replies: bool = True,
         saver: ChatSaver | None = None,
     ):
         self.ychat = ychat
         self.flush_interval = flush_interval
         self.max_message_chars = max_message_chars
+        self.live_replies = live_replies
         self.saver = saver
         self._index_hint: dict[str, int] = {}
+        self._queue_shown: list[dict[str, Any]] = []
 
     # -- durability --------------------------------------------------------------------
     def save_now(self) -> None:
@@ -61,7 +56,7 @@ class ChatWriter:
         if self.saver is not None:
             self.saver.save_now()
 
-    def _touched(self) -> None:
+    def touched(self) -> None:
         if self.saver is not None:
             self.saver.touched()
 
@@ -94,13 +89,14 @@ class ChatWriter:
     def post(
         self,
         sender: str,
-        body: str,
+        body: str | Text,
         *,
         metadata: dict[str, Any] | None = None,
         mime_model: dict[str, Any] | None = None,
+        message_id: str | None = None,
     ) -> str:
-        """Append a complete message and return its id."""
-        message_id = str(uuid.uuid4())
+        """Append a message and return its id (a `Text` body grows in place: `reply_stream`)."""
+        message_id = message_id or str(uuid.uuid4())
         fields: dict[str, Any] = {
             "type": "msg",
             "id": message_id,
@@ -116,19 +112,19 @@ class ChatWriter:
         ymessages = self.ychat.ymessages
         self._index_hint[message_id] = len(ymessages)
         ymessages.append(Map(fields))
-        self._touched()
+        self.touched()
         return message_id
 
     def update(self, message_id: str, **fields: Any) -> bool:
         """Set some fields of a message (body, metadata, ...); False if it is gone."""
-        ymessage = self._find(message_id)
+        ymessage = self.ymessage(message_id)
         if ymessage is None:
             return False
         with self.ychat.ydoc.transaction():
             for key, value in fields.items():
                 if ymessage.get(key) != value:
                     ymessage[key] = value
-        self._touched()
+        self.touched()
         return True
 
     def settle_client_times(self, message_ids: list[str] | None = None) -> None:
@@ -167,10 +163,11 @@ class ChatWriter:
         return self.update(message_id, **self.rich(body, meta))
 
     def get(self, message_id: str) -> Message | None:
-        ymessage = self._find(message_id)
+        ymessage = self.ymessage(message_id)
         return Message(**ymessage.to_py()) if ymessage is not None else None
 
-    def _find(self, message_id: str) -> Map | None:
+    def ymessage(self, message_id: str) -> Map | None:
+        """The message's shared map, to change in place; None if it is gone."""
         ymessages = self.ychat.ymessages
         hint = self._index_hint.get(message_id)
         if hint is not None and hint < len(ymessages) and ymessages[hint].get("id") == message_id:
@@ -188,10 +185,21 @@ class ChatWriter:
     def open_stream(
         self, sender: str, *, metadata: dict[str, Any] | None = None, wrap: tuple[str, str] = ("", "")
     ) -> MessageStream:
-        """A message that grows; `wrap` is put around each message's text (e.g. <details>)."""
+        """A reply that grows; `wrap` is put around each message's text (e.g. <details>)."""
         return MessageStream(self, sender, metadata=metadata, wrap=wrap)
 
     # -- status ------------------------------------------------------------------------
+    def publish_queue(self, waiting: list[WaitingMessage]) -> None:
+        """Which messages wait for a busy persona, over the chat's awareness (not saved);
+        written only when it changed."""
+        data = [entry.model_dump() for entry in waiting]
+        if data == self._queue_shown:
+            return
+        self._queue_shown = data
+        awareness = getattr(self.ychat, "awareness", None)
+        if awareness is not None:
+            awareness.set_local_state_field(QUEUE_AWARENESS_KEY, data)
+
     def set_writing(self, user: User, message_id: str | None = None, *, active: bool = True) -> None:
         """Show (or clear) the "is writing" indicator of a persona."""
         try:
@@ -199,93 +207,3 @@ class ChatWriter:
             self.ychat.broadcast_writing_status(user, status)
         except Exception:  # awareness is cosmetic: never let it break a turn
             log.debug("writing status not published", exc_info=True)
-
-
-class MessageStream:
-    """One reply that grows chunk by chunk; see the module docstring for the write policy."""
-
-    def __init__(
-        self,
-        writer: ChatWriter,
-        sender: str,
-        *,
-        metadata: dict[str, Any] | None = None,
-        wrap: tuple[str, str] = ("", ""),
-    ):
-        self._writer = writer
-        self._sender = sender
-        self._metadata = metadata
-        self._wrap = wrap
-        self._done: list[str] = []  # bodies of the messages already completed
-        self._text = ""  # body of the message being written
-        self._written: str | None = None  # what the document holds for it
-        self._current_id: str | None = None
-        self._message_ids: list[str] = []
-        self._last_write = 0.0
-        self._timer: asyncio.TimerHandle | None = None
-        self.closing = False
-        self.closed = False
-
-    @property
-    def message_ids(self) -> list[str]:
-        return list(self._message_ids)
-
-    @property
-    def text(self) -> str:
-        return "".join(self._done) + self._text
-
-    @property
-    def started(self) -> bool:
-        return bool(self._message_ids)
-
-    def write(self, chunk: str) -> None:
-        if self.closed or not chunk:
-            return
-        self._text += chunk
-        if not self._message_ids:
-            self._flush()  # the first chunk is shown at once
-        elif self._timer is None:
-            delay = max(0.0, self._last_write + self._writer.flush_interval - time.monotonic())
-            self._timer = asyncio.get_running_loop().call_later(delay, self._flush)
-
-    def close(self, suffix: str = "") -> None:
-        """Write what is left (plus `suffix`, e.g. a "stopped" mark) and end the stream."""
-        if self.closed:
-            return
-        self._text += suffix
-        self.closing = True  # the last write shows everything
-        self._flush()
-        self.closed = True
-
-    def _flush(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        limit = self._writer.max_message_chars
-        # one transaction: finishing a message and starting the next is one update
-        with self._writer.ychat.ydoc.transaction():
-            while limit and len(self._text) > limit:
-                cut = split_point(self._text, limit, shown=len(self._written or ""))
-                if cut is None:
-                    break
-                head, self._text = cut
-                self._write_current(head)
-                self._done.append(head)
-                self._current_id, self._written = None, None
-            text = self._text
-            if limit and not self.closing:
-                text = text[: shown_end(text, len(self._written or ""), limit // 2)]
-            self._write_current(text)
-        self._last_write = time.monotonic()
-
-    def _write_current(self, body: str) -> None:
-        # trailing line breaks do not change how markdown renders: not worth a resend
-        if not body or (self._written is not None and body.rstrip("\n") == self._written.rstrip("\n")):
-            return
-        wrapped = self._wrap[0] + body + self._wrap[1]
-        if self._current_id is None:
-            self._current_id = self._writer.post(self._sender, wrapped, metadata=self._metadata)
-            self._message_ids.append(self._current_id)
-        else:
-            self._writer.update(self._current_id, body=wrapped)
-        self._written = body

@@ -67,11 +67,19 @@ class PersonasExtension(ExtensionApp):
         config=True,
         help="Seconds between two writes of a streaming reply (the first chunk is written at once).",
     )
+    live_replies = Bool(
+        True,
+        config=True,
+        help="Stream a reply into one message whose body is shared text, so each write sends "
+        "only the new characters (this package's frontend shows it as it grows; the body is a "
+        "plain string once the reply ends). False: plain-string bodies, split past "
+        "max_message_chars.",
+    )
     max_message_chars = Int(
         500,
         config=True,
-        help="A streamed reply longer than this continues in a new message at a paragraph break, "
-        "so each write stays small. 0 keeps every reply in one message.",
+        help="Without live_replies: a streamed reply longer than this continues in a new message "
+        "at a paragraph break, so each write stays small. 0 keeps every reply in one message.",
     )
     sticky_routing = Bool(
         True,

@@ -9,11 +9,12 @@ from jupyterlab_chat.models import Message
 
 from .chat import ChatWriter
 from .definitions import MergedPersonas, PersonaDefinition
+from .message_meta import WaitingMessage
 from .permissions import PermissionBroker
 from .persona import BasePersona, PersonaContext
 from .questions import QuestionBroker
 from .runtime import Runtime
-from .turns import TurnEndCallback, TurnRunner
+from .turns import Turn, TurnEndCallback, TurnRunner
 
 
 @dataclass
@@ -125,7 +126,7 @@ class PersonaManager:
             entry.unavailable = f"could not be created: {type(exc).__name__}: {exc}"
             self.log.exception("persona %s could not be created", definition.name)
             return
-        entry.runner = TurnRunner(entry.persona, self._on_turn_end)
+        entry.runner = TurnRunner(entry.persona, self._on_turn_end, self.publish_queue)
 
     def _retire(self, entry: PersonaEntry) -> None:
         if entry.runner is not None:
@@ -143,6 +144,36 @@ class PersonaManager:
             return False
         entry.runner.submit(message, requester, hop)
         return True
+
+    def publish_queue(self) -> None:
+        """Show in the chat which messages wait for a busy persona (the chat's awareness)."""
+        waiting = [
+            WaitingMessage(
+                message_id=turn.message.id,
+                persona=entry.definition.id,
+                name=entry.name,
+                ahead=position + 1,
+            )
+            for entry in self.entries.values()
+            if entry.runner is not None
+            for position, turn in enumerate(entry.runner.waiting)
+        ]
+        self.writer.publish_queue(waiting)
+
+    def waiting(self, message_id: str) -> tuple[PersonaEntry, Turn] | None:
+        """The persona a message waits for, and its queued turn."""
+        for entry in self.entries.values():
+            for turn in entry.runner.waiting if entry.runner is not None else []:
+                if turn.message.id == message_id:
+                    return entry, turn
+        return None
+
+    def drop_waiting(self, message_id: str) -> str | None:
+        """Take a waiting message out of its persona's queue; the persona's name, or None."""
+        for entry in self.entries.values():
+            if entry.runner is not None and entry.runner.drop(message_id) is not None:
+                return entry.name
+        return None
 
     async def stop(self, requester: str | None, key: str | None = None) -> list[str]:
         """Stop replies; returns the names of the personas that stopped something."""

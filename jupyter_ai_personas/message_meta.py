@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 KEY = "jupyter_ai_personas"  # in message metadata, and in the chat's own metadata
 RICH_MIME = "application/vnd.jupyter-ai-personas.v1+json"
+# a reply whose body is shared text while it streams: the frontend renders it from the document
+LIVE_MIME = "application/vnd.jupyter-ai-personas.live+json"
 
 OptionKind = Literal["allow_once", "allow_always", "reject_once", "reject_always"]
 PermissionStatus = Literal["pending", "answered", "timeout", "cancelled", "expired"]
@@ -120,6 +122,19 @@ class PlanEntry(_Shape):
     content: str
     status: Literal["pending", "in_progress", "completed"] = "pending"
     priority: str | None = None
+
+
+# -- the queue (published over the chat's awareness, never saved) ---------------------------
+QUEUE_AWARENESS_KEY = "jupyter_ai_personas_queue"
+
+
+class WaitingMessage(_Shape):
+    """A person's message that waits for a persona busy with an earlier one."""
+
+    message_id: str
+    persona: str  # the persona's chat username
+    name: str
+    ahead: int  # replies to finish before this one starts (the running one included)
 
 
 # -- the messages --------------------------------------------------------------------------

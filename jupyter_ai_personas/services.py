@@ -16,6 +16,7 @@ class PersonaSettings(Protocol):
 
     flush_interval: float
     max_message_chars: int
+    live_replies: bool
     sticky_routing: bool
     hop_limit: int
     persona_paths: list[str]

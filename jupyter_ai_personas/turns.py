@@ -33,9 +33,15 @@ def error_message(persona_name: str, what: str, exc: BaseException) -> str:
 class TurnRunner:
     """Runs a persona's turns one after the other and handles errors and /stop."""
 
-    def __init__(self, persona: BasePersona, on_turn_end: TurnEndCallback | None = None):
+    def __init__(
+        self,
+        persona: BasePersona,
+        on_turn_end: TurnEndCallback | None = None,
+        on_queue_change: Callable[[], None] | None = None,
+    ):
         self.persona = persona
         self._on_turn_end = on_turn_end
+        self._on_queue_change = on_queue_change
         self._queue: deque[Turn] = deque()
         self._wakeup = asyncio.Event()
         self._current: Turn | None = None
@@ -56,11 +62,34 @@ class TurnRunner:
     def current(self) -> Turn | None:
         return self._current
 
+    @property
+    def waiting(self) -> list[Turn]:
+        """The turns queued behind the one running (none while the runner is idle: the next
+        queued turn is about to start)."""
+        return list(self._queue) if self._current is not None else []
+
     def submit(self, message: Message, requester: str, hop: int = 0) -> None:
         if self._closed:
             return
         self._queue.append(Turn(message=message, requester=requester, hop=hop))
         self._wakeup.set()
+        self._queue_changed()
+
+    def drop(self, message_id: str) -> Turn | None:
+        """Take a waiting message out of the queue, unanswered."""
+        for turn in self._queue:
+            if turn.message.id == message_id:
+                self._queue.remove(turn)
+                self._queue_changed()
+                return turn
+        return None
+
+    def _queue_changed(self) -> None:
+        if self._on_queue_change is not None:
+            try:
+                self._on_queue_change()
+            except Exception:  # showing the queue is cosmetic: never let it break a turn
+                self.persona.log.debug("queue not published", exc_info=True)
 
     async def stop(self, requester: str | None = None, *, any_current: bool = False) -> bool:
         """Stop the running turn and drop the queued ones asked by `requester` (None: anyone).
@@ -71,6 +100,8 @@ class TurnRunner:
         dropped = [t for t in self._queue if requester is None or t.requester == requester]
         for turn in dropped:
             self._queue.remove(turn)
+        if dropped:
+            self._queue_changed()
         turn, task = self._current, self._task
         if turn is None or task is None or task.done():
             return bool(dropped)
@@ -120,6 +151,7 @@ class TurnRunner:
                 continue
             turn = self._queue.popleft()
             self._current = turn
+            self._queue_changed()
             try:
                 await self._run(turn)
             except Exception:  # the runner itself must survive anything
@@ -127,6 +159,7 @@ class TurnRunner:
             finally:
                 self._current = None
                 self._task = None
+                self._queue_changed()
 
     async def _run(self, turn: Turn) -> None:
         persona = self.persona

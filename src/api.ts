@@ -134,10 +134,10 @@ export async function answerPermission(chat: IChatRef, requestNumber: number, op
   });
 }
 
-export async function stopPersona(chat: IChatRef, persona?: string): Promise<string[]> {
+export async function stopPersona(chat: IChatRef, persona?: string, messageId?: string): Promise<string[]> {
   const data = await request<{ stopped: string[] }>('stop', {
     method: 'POST',
-    body: JSON.stringify({ ...chatFields(chat), persona })
+    body: JSON.stringify({ ...chatFields(chat), persona, message_id: messageId })
   });
   return data.stopped;
 }

@@ -1,7 +1,7 @@
 /**
  * jupyter-ai-personas: personas in the chat UI.
  */
-import { IChatCommandRegistry, IMessageFooterRegistry } from '@jupyter/chat';
+import { IChatCommandRegistry, IChatTracker, IMessageFooterRegistry } from '@jupyter/chat';
 import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette, MainAreaWidget } from '@jupyterlab/apputils';
 import { IMainMenu } from '@jupyterlab/mainmenu';
@@ -10,19 +10,23 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { PersonaCompletionProvider } from './completion';
 import { credentialsWidget, CredentialsPanel } from './credentials';
 import { connectLabChannel } from './labChannel';
+import { liveReplyRendererFactory, messageFinder } from './liveReply';
 import { richRendererFactory } from './rich';
 import { RosterExtension } from './roster';
+import { QueueFooter } from './queue';
 import { StopFooter } from './stop';
 import { UsageFooter } from './usage';
 
 const richMessages: JupyterFrontEndPlugin<void> = {
   id: 'jupyter-ai-personas:rich-messages',
-  description: 'Renders tool calls, diffs, plans and permission requests of personas.',
+  description: 'Renders tool calls, diffs, plans and permission requests of personas, and replies as they stream.',
   autoStart: true,
   requires: [IRenderMimeRegistry],
-  activate: (app: JupyterFrontEnd, rendermime: IRenderMimeRegistry) => {
+  optional: [IChatTracker],
+  activate: (app: JupyterFrontEnd, rendermime: IRenderMimeRegistry, chats: IChatTracker | null) => {
     const openFile = (path: string) => void app.commands.execute('docmanager:open', { path });
     rendermime.addFactory(richRendererFactory(openFile), 10);
+    rendermime.addFactory(liveReplyRendererFactory(rendermime, messageFinder(chats)), 10);
   }
 };
 
@@ -38,11 +42,12 @@ const completion: JupyterFrontEndPlugin<void> = {
 
 const stopButton: JupyterFrontEndPlugin<void> = {
   id: 'jupyter-ai-personas:stop-button',
-  description: 'A stop button on replies in progress.',
+  description: 'A stop button on replies in progress, the queue of waiting messages, and what replies cost.',
   autoStart: true,
   optional: [IMessageFooterRegistry],
   activate: (app: JupyterFrontEnd, footers: IMessageFooterRegistry | null) => {
     footers?.addSection({ component: StopFooter, position: 'left' });
+    footers?.addSection({ component: QueueFooter, position: 'center' });
     footers?.addSection({ component: UsageFooter, position: 'right' });
   }
 };
@@ -52,7 +57,7 @@ const roster: JupyterFrontEndPlugin<void> = {
   description: 'The personas of a chat, in its toolbar.',
   autoStart: true,
   activate: (app: JupyterFrontEnd) => {
-    app.docRegistry.addWidgetExtension('Chat', new RosterExtension());
+    app.docRegistry.addWidgetExtension('Chat', new RosterExtension(app.shell));
   }
 };
 

@@ -3,7 +3,7 @@
  * for a free answer, a link to open; answered ones show the answer and who gave it.
  */
 import { answerQuestion } from './api';
-import { IQuestionState } from './types';
+import type { IQuestionState } from './types';
 
 function element<K extends keyof HTMLElementTagNameMap>(
   tag: K,

@@ -8,7 +8,8 @@ import { Widget } from '@lumino/widgets';
 
 import { answerPermission } from './api';
 import { renderQuestion } from './question';
-import { IPermissionState, IPlanEntry, IRichMessage, IToolCall, IToolContent, RICH_MIME } from './types';
+import type { IPermissionState, IPlanEntry, IRichMessage, IToolCall, IToolContent } from './types';
+import { RICH_MIME } from './types';
 
 const STATUS_ICONS: Record<string, string> = {
   pending: '⏳',

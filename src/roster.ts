@@ -2,12 +2,14 @@
  * The persona roster in a chat's toolbar: who is in this chat, who is working, and why one
  * is unavailable.
  */
+import { JupyterFrontEnd } from '@jupyterlab/application';
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { DocumentRegistry } from '@jupyterlab/docregistry';
 import { IDisposable } from '@lumino/disposable';
 import type { ISignal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
+import { attachButton } from './attachSelection';
 import { chooseOption, getRoster, IPersonaInfo, ISessionOption, IUntrustedFile, trustFile } from './api';
 
 // Open, the list refreshes often; closed, the button follows the chat's writers and
@@ -246,11 +248,16 @@ export class RosterButton extends Widget {
 }
 
 export class RosterExtension implements DocumentRegistry.IWidgetExtension<any, any> {
+  constructor(private _shell: JupyterFrontEnd.IShell) {}
+
   createNew(panel: any, context: DocumentRegistry.IContext<any>): IDisposable {
     // collaborative documents live on the "RTC:" drive: the server wants the plain path
     const model = panel.model ?? panel.content?.model;
     const button = new RosterButton(() => context.path.replace(/^[^/:]+:/, ''), model?.writersChanged);
     panel.toolbar?.insertItem(20, 'jupyter-ai-personas-roster', button);
+    if (model?.input) {
+      panel.toolbar?.insertItem(21, 'jupyter-ai-personas-attach', attachButton(model, this._shell));
+    }
     return button;
   }
 }

@@ -6,6 +6,7 @@ import type { IChatModel, MessageFooterSectionProps } from '@jupyter/chat';
 import * as React from 'react';
 
 import { stopPersona } from './api';
+import { onAwareness, waitingIds } from './queue';
 
 interface IWriterInfo {
   username: string;
@@ -21,8 +22,9 @@ function workingPersonas(model: IChatModel): IWriterInfo[] {
     }));
 }
 
-/** The id of the message on which a persona's stop button goes. */
-export function stopTarget(model: IChatModel, username: string): string | undefined {
+/** The id of the message on which a persona's stop button goes: its reply under way, or the
+ * message it answers before the reply appears (messages waiting in a queue are not answered yet). */
+export function stopTarget(model: IChatModel, username: string, waiting = new Set<string>()): string | undefined {
   const messages = model.messages;
   let lastPerson = -1;
   let lastPersona = -1;
@@ -30,11 +32,15 @@ export function stopTarget(model: IChatModel, username: string): string | undefi
     const sender = message.sender;
     if (sender.username === username) {
       lastPersona = index;
-    } else if (!sender.bot) {
+    } else if (!sender.bot && !waiting.has(message.id)) {
       lastPerson = index;
     }
   });
-  const index = lastPersona > lastPerson ? lastPersona : messages.length - 1;
+  let last = messages.length - 1;
+  while (last > 0 && waiting.has(messages[last].id)) {
+    last--;
+  }
+  const index = lastPersona > lastPerson ? lastPersona : last;
   return index >= 0 ? messages[index].id : undefined;
 }
 
@@ -57,6 +63,7 @@ class StopTargets {
   constructor(private _model: IChatModel) {
     _model.writersChanged?.connect(this._update, this);
     _model.messagesUpdated.connect(this._update, this);
+    onAwareness(_model, () => this._update());
     this._update();
   }
 
@@ -73,8 +80,9 @@ class StopTargets {
 
   private _update(): void {
     const next = new Map<string, IWriterInfo[]>();
+    const waiting = waitingIds(this._model);
     for (const persona of workingPersonas(this._model)) {
-      const target = stopTarget(this._model, persona.username);
+      const target = stopTarget(this._model, persona.username, waiting);
       if (target !== undefined) {
         next.set(target, [...(next.get(target) ?? []), persona]);
       }

@@ -58,6 +58,7 @@ class ChatSession:
             ychat,
             flush_interval=settings.flush_interval,
             max_message_chars=settings.max_message_chars,
+            live_replies=settings.live_replies,
             saver=self.saver,
         )
         self.steering = Steering(settings.server_owner, self._requester_of, self._name_of)

@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from playwright.async_api import Page, expect
 
 from tests.browser.conftest import open_chat, shot
 from tests.e2e.fake_model import Turn
+from tests.integration.test_notebooks import make_notebook
 from tests.support.chat_client import create_chat
+from tests.support.notebook_client import mcp_session
 
 pytestmark = pytest.mark.asyncio
 INPUT = ".jp-chat-input-container textarea"
@@ -29,7 +32,7 @@ def message(page: Page, text: str):
 
 async def test_mention_completion_then_the_reply_streams_in(browser, lab_server, fake_model):
     await create_chat(lab_server, "complete.chat")
-    words = " ".join(f"residual{i}" for i in range(60))
+    words = " ".join(f"residual{i}" for i in range(150))  # ~1,700 characters
     fake_model.queue("anthropic", Turn(text=f"Looking at it: {words} DONE", chunks=60, delay=0.05))
     page = await open_chat(browser, lab_server, "complete.chat")
     box = page.locator(INPUT).first
@@ -45,10 +48,21 @@ async def test_mention_completion_then_the_reply_streams_in(browser, lab_server,
     await box.press("Enter")
     reply = message(page, "Looking at it:")
     await expect(reply.first).to_be_visible(timeout=60_000)
-    partial = await reply.first.inner_text()
-    assert "DONE" not in partial  # seen while it streams
-    await expect(page.locator(".jp-chat-message", has_text="DONE").first).to_be_visible(timeout=60_000)
+    seen = {await reply.first.inner_text()}
+    deadline = asyncio.get_running_loop().time() + 60
+    while not any("DONE" in text for text in seen):  # it grows in place while it streams
+        assert asyncio.get_running_loop().time() < deadline, "the reply's message never ended"
+        await asyncio.sleep(0.1)
+        seen.add(await reply.first.inner_text())
+    assert len(seen) >= 3, seen
+    # one reply, one message, one paragraph as the model wrote it
+    await expect(reply).to_have_count(1)
+    assert "residual90 residual91" in await reply.inner_text()
+    await expect(reply.locator(".jp-chat-rendered-message p")).to_have_count(1)
     await shot(page, "streamed-reply")
+    await page.reload()  # ended: a plain message, whoever opens the chat
+    await expect(message(page, "DONE")).to_have_count(1, timeout=60_000)
+    await expect(page.locator(".jp-AIPersonas-liveReply")).to_have_count(0)
     await page.close()
 
 
@@ -295,4 +309,66 @@ async def test_a_model_picked_in_the_roster_answers_the_next_message(browser, la
     await send(page, "@Claude and now?")
     footer = message(page, "Second answer.").first.locator(".jp-AIPersonas-usage")
     await expect(footer).to_contain_text(chosen, timeout=60_000)
+    await page.close()
+
+
+async def test_the_selected_lines_of_a_cell_reach_claude_with_the_message(browser, lab_server, fake_model):
+    make_notebook(
+        lab_server.root_dir, "attach_me.ipynb", ["import pandas as pd", "totals = sales.sum()\ntotals.plot()"]
+    )
+    await create_chat(lab_server, "attach.chat")
+    fake_model.queue("anthropic", Turn(text="It draws the totals."))
+    page = await open_chat(browser, lab_server, "attach.chat")
+    async with mcp_session(lab_server) as mcp:  # the notebook beside the chat, as a person lays it out
+        for _ in range(100):
+            opened = await mcp.call_tool(
+                "run_lab_command",
+                {
+                    "command": "docmanager:open",
+                    "args": {"path": "attach_me.ipynb", "options": {"mode": "split-right"}},
+                },
+            )
+            if not opened.isError:
+                break
+            await asyncio.sleep(0.2)
+    line = page.locator(".jp-Notebook .cm-line", has_text="totals.plot()")
+    await expect(line).to_be_visible(timeout=30_000)
+    await line.click()
+    await page.keyboard.press("End")
+    await page.keyboard.press("Shift+Home")
+    await asyncio.sleep(0.5)  # jupyterlab-chat's selection watcher polls every 200 ms
+    await page.locator(".jp-AIPersonas-attach").first.click()
+    await expect(page.locator(".jp-chat-input-container", has_text="attach_me.ipynb").first).to_be_visible()
+    await shot(page, "attach-selection")
+    await send(page, "@Claude what does this line do?")
+    await expect(message(page, "It draws the totals.").first).to_be_visible(timeout=60_000)
+    asked = json.dumps([r["body"] for r in fake_model.model_requests("anthropic") if r.get("scripted")][-1])
+    assert "what does this line do?" in asked
+    assert "attach_me.ipynb#cell=cell2&lines=2" in asked and "totals.plot()" in asked
+    assert "import pandas" not in asked  # the selection, not the notebook
+    await page.close()
+
+
+async def test_a_message_sent_while_claude_works_waits_visibly_and_can_be_taken_back(
+    browser, lab_server, fake_model
+):
+    await create_chat(lab_server, "queue.chat")
+    words = " ".join(f"saga{i}" for i in range(300))
+    fake_model.queue("anthropic", Turn(text=words, chunks=300, delay=0.05))
+    page = await open_chat(browser, lab_server, "queue.chat")
+    await send(page, "@Claude tell me a long saga")
+    await expect(message(page, "saga3 ").first).to_be_visible(timeout=60_000)
+    await send(page, "@Claude and then summarise it")
+    waiting = message(page, "and then summarise it").locator(".jp-AIPersonas-queued")
+    await expect(waiting).to_contain_text("Waiting for Claude", timeout=15_000)
+    # the stop button stays on the reply under way, not on the message that waits
+    await expect(message(page, "saga3 ").locator(".jp-AIPersonas-stop")).to_have_count(1)
+    await expect(message(page, "and then summarise it").locator(".jp-AIPersonas-stop")).to_have_count(0)
+    await shot(page, "queued-message")
+    await waiting.get_by_role("button", name="Cancel").click()
+    await expect(waiting).to_have_count(0, timeout=15_000)
+    await expect(message(page, "saga299").first).to_be_visible(timeout=60_000)
+    await asyncio.sleep(2)  # a dropped message never reaches the agent
+    asked = json.dumps([r["body"] for r in fake_model.model_requests("anthropic")])
+    assert "summarise" not in asked
     await page.close()

@@ -9,6 +9,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from jupyter_ai_personas.message_meta import QUEUE_AWARENESS_KEY as QUEUE_KEY
 from tests.support.chat_client import ChatClient
 from tests.support.personas import write_trusted
 from tests.support.server import server_env
@@ -248,3 +249,32 @@ async def test_writes_and_commands_the_agent_did_not_ask_for_are_asked_here(acp_
         chat.send("/reject")
         await chat.wait_for_text("Scripted", "run failed")
         assert not (acp_server.root_dir / "ran-anyway.txt").exists()
+
+
+async def test_messages_waiting_for_a_busy_persona_show_in_the_chat_and_can_be_taken_back(
+    acp_server, chat_path
+):
+    async with ChatClient(acp_server, chat_path) as chat:
+        chat.send("@Scripted stream 200 0.03")
+        await chat.wait_for_text("Scripted", "c2 ")
+        second = chat.send("@Scripted hello")
+        third = chat.send("@Scripted say the third")
+
+        def queue() -> list[dict]:
+            return [e for s in chat.awareness.states.values() for e in (s or {}).get(QUEUE_KEY, [])]
+
+        await chat.wait_for(lambda: len(queue()) == 2, what="two waiting messages")
+        assert [(e["message_id"], e["name"], e["ahead"]) for e in queue()] == [
+            (second, "Scripted", 1),
+            (third, "Scripted", 2),
+        ]
+        async with acp_server.client() as client:
+            taken = await client.post("api/ai-personas/stop", json={"chat": chat_path, "message_id": third})
+            again = await client.post("api/ai-personas/stop", json={"chat": chat_path, "message_id": third})
+        assert taken.json() == {"stopped": ["Scripted"]}
+        assert again.status_code == 404 and "not waiting" in again.text
+        await chat.wait_for(lambda: [e["message_id"] for e in queue()] == [second], what="one left")
+        await chat.wait_for_text("Scripted", "Hello from the scripted agent!", timeout=60)
+        await chat.wait_for(lambda: not queue(), what="an empty queue")
+        await chat.settle(1.0)
+        assert not any("the third" in body for body in chat.bodies_from("Scripted"))

@@ -8,6 +8,7 @@ import contextlib
 import pytest
 import pytest_asyncio
 
+from jupyter_ai_personas.message_meta import QUEUE_AWARENESS_KEY as QUEUE_KEY
 from tests.support.chat_client import ChatClient
 from tests.support.server import server_env
 
@@ -62,3 +63,22 @@ async def test_only_who_asked_and_the_owner_answer_requests_and_stop_replies(sha
         personas = next_answer(mallory, "This server is")
         mallory.send("/personas")
         assert "run with olivia's programs and keys" in await personas
+
+
+async def test_only_who_sent_a_waiting_message_or_the_owner_may_take_it_back(shared_server):
+    async with ChatClient(shared_server, "queue.chat", username="alice") as alice:
+        alice.send("@Scripted stream 200 0.03")
+        await alice.wait_for_text("Scripted", "c2 ")
+        waiting = alice.send("@Scripted hello")
+
+        def queued() -> list[str]:
+            states = alice.awareness.states.values()
+            return [e["message_id"] for s in states for e in (s or {}).get(QUEUE_KEY, [])]
+
+        await alice.wait_for(lambda: queued() == [waiting], what="alice's message waiting")
+        async with shared_server.client() as client:  # a Jupyter user who is neither alice nor olivia
+            response = await client.post(
+                "api/ai-personas/stop", json={"chat": "queue.chat", "message_id": waiting}
+            )
+        assert response.status_code == 403 and "alice, who sent it, or olivia" in response.text
+        await alice.wait_for_text("Scripted", "Hello from the scripted agent!", timeout=60)

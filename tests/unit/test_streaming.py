@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 
 import pytest
 from jupyterlab_chat.ychat import YChat
 
 from jupyter_ai_personas.chat import ChatWriter
+from jupyter_ai_personas.message_meta import LIVE_MIME
 from jupyter_ai_personas.streaming import shown_end, split_point
 
 
@@ -32,7 +34,7 @@ async def test_first_chunk_at_once_then_one_write_per_interval():
 @pytest.mark.asyncio
 async def test_long_replies_continue_in_new_messages_and_keep_all_text():
     ychat = YChat()
-    writer = ChatWriter(ychat, flush_interval=0.0, max_message_chars=200)
+    writer = ChatWriter(ychat, flush_interval=0.0, max_message_chars=200, live_replies=False)
     stream = writer.open_stream("bot")
     paragraphs = [f"paragraph {i} " + "x" * 80 for i in range(10)]
     for paragraph in paragraphs:
@@ -42,6 +44,52 @@ async def test_long_replies_continue_in_new_messages_and_keep_all_text():
     bodies = [m.body for m in ychat.get_messages()]
     assert len(bodies) >= 4 and all(len(b) <= 300 for b in bodies)
     assert "\n\n".join(bodies).split() == "\n\n".join(paragraphs).split()
+
+
+@pytest.mark.asyncio
+async def test_a_live_reply_is_one_message_and_each_write_sends_only_new_text():
+    ychat = YChat()
+    ychat.set_id("chat-1")
+    updates: list[int] = []
+    ychat.ydoc.observe(lambda event: updates.append(len(event.update)))
+    writer = ChatWriter(ychat, flush_interval=0.0)
+    stream = writer.open_stream("bot", wrap=("<details>\n\n", "\n\n</details>"))
+    chunks = [f"paragraph {i}: naïve café ✓ 😀 " + "x" * 60 + "\n\n" for i in range(40)]
+    stream.write(chunks[0])
+    (message,) = ychat.get_messages()
+    assert message.mime_model == {
+        "data": {LIVE_MIME: {"chat_id": "chat-1", "message_id": message.id}}
+    }  # the frontend renders it from the document while it grows
+    for chunk in chunks[1:]:
+        updates.clear()
+        stream.write(chunk)
+        await asyncio.sleep(0.01)
+        assert updates and max(updates) < len(chunk.encode()) + 100  # not the whole body again
+        body = ychat.get_messages()[0].body  # what a saved chat or a late reader gets
+        assert body.endswith(chunk + "\n\n</details>")
+    stream.close("\n\n(stopped)")
+    (final,) = ychat.get_messages()
+    assert final.body == "<details>\n\n" + "".join(chunks) + "\n\n(stopped)\n\n</details>"
+    assert final.mime_model is None  # a plain message for any client, and after a reload
+    assert isinstance(ychat.ymessages[0]["body"], str)
+    assert json.loads(ychat.get())["messages"][0]["body"] == final.body
+
+
+@pytest.mark.asyncio
+async def test_a_live_reply_written_once_is_a_plain_message_and_a_deleted_one_is_left_alone():
+    ychat = YChat()
+    writer = ChatWriter(ychat, flush_interval=0.0)
+    stream = writer.open_stream("bot")
+    stream.close("all at once")
+    (message,) = ychat.get_messages()
+    assert message.body == "all at once" and message.mime_model is None
+    stream = writer.open_stream("bot")
+    stream.write("growing")
+    del ychat.ymessages[1]  # a person deleted the reply while it streamed
+    stream.write(" more")
+    await asyncio.sleep(0)
+    stream.close()
+    assert [m.body for m in ychat.get_messages()] == ["all at once"]
 
 
 def test_split_prefers_paragraphs_then_lines_and_reopens_code():
@@ -77,7 +125,7 @@ def test_past_half_the_limit_a_partial_word_or_paragraph_waits_for_the_next_writ
 async def test_a_long_line_streams_in_messages_that_are_never_rewritten():
     ychat = YChat()
     bodies: dict[str, list[str]] = {}
-    writer = ChatWriter(ychat, flush_interval=0.0, max_message_chars=200)
+    writer = ChatWriter(ychat, flush_interval=0.0, max_message_chars=200, live_replies=False)
     stream = writer.open_stream("bot")
     words = [f"w{i:03d} " for i in range(300)]
     for word in words:
