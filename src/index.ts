@@ -11,6 +11,7 @@ import { PersonaCompletionProvider } from './completion';
 import { credentialsWidget, CredentialsPanel } from './credentials';
 import { connectLabChannel } from './labChannel';
 import { liveReplyRendererFactory, messageFinder } from './liveReply';
+import { acceptPastedImages } from './pasteImage';
 import { richRendererFactory } from './rich';
 import { RosterExtension } from './roster';
 import { QueueFooter } from './queue';
@@ -27,6 +28,18 @@ const richMessages: JupyterFrontEndPlugin<void> = {
     const openFile = (path: string) => void app.commands.execute('docmanager:open', { path });
     rendermime.addFactory(richRendererFactory(openFile), 10);
     rendermime.addFactory(liveReplyRendererFactory(rendermime, messageFinder(chats)), 10);
+  }
+};
+
+const pastedImages: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-ai-personas:pasted-images',
+  description: 'An image pasted into a chat input is saved beside the chat and attached.',
+  autoStart: true,
+  optional: [IChatTracker],
+  activate: (app: JupyterFrontEnd, chats: IChatTracker | null) => {
+    if (chats) {
+      acceptPastedImages(chats, app.serviceManager.contents);
+    }
   }
 };
 
@@ -100,4 +113,4 @@ const credentials: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [richMessages, completion, stopButton, roster, credentials, labChannel];
+export default [richMessages, pastedImages, completion, stopButton, roster, credentials, labChannel];

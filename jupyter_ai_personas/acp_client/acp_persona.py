@@ -277,9 +277,16 @@ class BaseAcpPersona(BasePersona):
         if preamble:
             text = "\n\n".join([*preamble, text])
         process = self.session.process
-        embedded = bool(process and process.capability("prompt_capabilities", "embedded_context"))
+
+        def takes(what: str) -> bool:  # the agent's promptCapabilities
+            return bool(process is not None and process.capability("prompt_capabilities", what))
+
         attached, refused = await attachment_blocks(
-            message, self.chat.ychat, self.runtime.documents, embedded=embedded
+            message,
+            self.chat.ychat,
+            self.runtime.documents,
+            embedded=takes("embedded_context"),
+            images=takes("image"),
         )
         for reason in refused:
             self.notice(f"⚠️ An attachment was not given to **{self.name}**: {reason}")

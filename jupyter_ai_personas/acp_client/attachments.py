@@ -1,6 +1,7 @@
 """What a person attached to a message (a file, notebook cells, a selection) as ACP content.
 
-A file goes as a resource link (the agent reads it itself). Cells and selections go with their
+A file goes as a resource link (the agent reads it itself); an image as image content, when the
+agent takes images (`promptCapabilities.image`). Cells and selections go with their
 text as it is now in the live notebook, so the agent sees what the person sees: embedded
 resources when the agent takes them (`promptCapabilities.embeddedContext`), else a link and a
 text block. The URI names the cell and lines (`nb.ipynb#cell=<id>&lines=3-7`). Every path is
@@ -9,11 +10,12 @@ confined like the notebook tools: inside the root, hidden files only where Jupyt
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from acp import embedded_text_resource, resource_block, resource_link_block, text_block
+from acp import embedded_text_resource, image_block, resource_block, resource_link_block, text_block
 from jupyter_ydoc import YNotebook
 from jupyterlab_chat.models import (
     AttachmentSelection,
@@ -28,6 +30,14 @@ from ..documents.layer import DocumentLayer
 from ..documents.notebook import NotebookError, cell_content, cell_ids, one_transaction
 
 MAX_ATTACHED_CHARS = 100_000  # per cell or selection: a whole notebook is read with the tools
+MAX_IMAGE_BYTES = 5_000_000  # what model APIs take per image
+IMAGE_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+}
 
 
 @dataclass
@@ -106,8 +116,22 @@ async def excerpts_of(attachment: Any, documents: DocumentLayer) -> tuple[str, s
     return api_path, uri, []
 
 
+def _image(api_path: str, documents: DocumentLayer, takes_images: bool) -> Any | None:
+    """An attached image as ACP image content; None when it is not an image. NotebookError when
+    the agent takes no images or it is too large (said in the chat: the link alone would mislead)."""
+    mime = IMAGE_TYPES.get(PurePosixPath(api_path).suffix.lower())
+    if mime is None:
+        return None
+    if not takes_images:
+        raise NotebookError(f"{api_path}: this agent does not take images")
+    path = documents.require_file(api_path)
+    if path.stat().st_size > MAX_IMAGE_BYTES:
+        raise NotebookError(f"{api_path}: larger than {MAX_IMAGE_BYTES // 1_000_000} MB")
+    return image_block(base64.b64encode(path.read_bytes()).decode("ascii"), mime, uri=path.as_uri())
+
+
 async def attachment_blocks(
-    message: Message, ychat: YChat, documents: DocumentLayer, *, embedded: bool
+    message: Message, ychat: YChat, documents: DocumentLayer, *, embedded: bool, images: bool
 ) -> tuple[list[Any], list[str]]:
     """The content blocks for a message's attachments, and what was refused (to tell the person)."""
     if not message.attachments:
@@ -119,10 +143,13 @@ async def attachment_blocks(
         try:
             attachment = _attachment(known.get(attachment_id))
             api_path, uri, excerpts = await excerpts_of(attachment, documents)
+            image = _image(api_path, documents, images) if not excerpts else None
         except NotebookError as exc:
             refused.append(str(exc))
             continue
-        if not excerpts:
+        if image is not None:
+            blocks.append(image)
+        elif not excerpts:
             blocks.append(resource_link_block(PurePosixPath(api_path).name, uri))
         for excerpt in excerpts:
             if embedded:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 
 import pytest
@@ -371,4 +372,38 @@ async def test_a_message_sent_while_claude_works_waits_visibly_and_can_be_taken_
     await asyncio.sleep(2)  # a dropped message never reaches the agent
     asked = json.dumps([r["body"] for r in fake_model.model_requests("anthropic")])
     assert "summarise" not in asked
+    await page.close()
+
+
+PIXEL = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+PASTE = """(pixel) => {
+  const bytes = Uint8Array.from(atob(pixel), c => c.charCodeAt(0));
+  const data = new DataTransfer();
+  data.items.add(new File([bytes], 'image.png', { type: 'image/png' }));
+  const box = document.querySelector('.jp-chat-input-container textarea');
+  box.focus();
+  box.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+}"""
+
+
+async def test_a_pasted_image_is_kept_beside_the_chat_and_reaches_claude(browser, lab_server, fake_model):
+    await create_chat(lab_server, "paste.chat")
+    fake_model.queue("anthropic", Turn(text="A single pixel."))
+    page = await open_chat(browser, lab_server, "paste.chat")
+    await page.evaluate(PASTE, PIXEL)
+    await expect(page.locator(".jp-chat-input-container", has_text=".png").first).to_be_visible(
+        timeout=15_000
+    )
+    saved = list((lab_server.root_dir / "pasted-images").glob("*.png"))
+    assert len(saved) == 1 and base64.b64encode(saved[0].read_bytes()).decode() == PIXEL
+    await send(page, "@Claude what is in this picture?")
+    await expect(message(page, "A single pixel.").first).to_be_visible(timeout=60_000)
+    asked = [r["body"] for r in fake_model.model_requests("anthropic") if r.get("scripted")][-1]
+    images = [
+        block
+        for m in asked["messages"]
+        for block in (m["content"] if isinstance(m["content"], list) else [])
+        if block.get("type") == "image"
+    ]
+    assert images and images[-1]["source"]["data"] == PIXEL
     await page.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 
 import pytest
@@ -25,9 +26,28 @@ async def test_without_embedded_context_a_selection_is_a_link_and_a_fenced_text(
     ychat.yattachments["a2"] = {"type": "file"}  # no path: unreadable, said, not a crash
     message = Message(body="look", id="m", time=0.0, sender="alice", attachments=["a1", "a2"])
     documents = DiskLayer(None, PathRules(tmp_path), logging.getLogger("test"))
-    blocks, refused = await attachment_blocks(message, ychat, documents, embedded=False)
+    blocks, refused = await attachment_blocks(message, ychat, documents, embedded=False, images=False)
     uri = (tmp_path / "model.py").resolve().as_uri() + "#lines=2"
     assert [b.type for b in blocks] == ["resource_link", "text"]
     assert blocks[0].uri == uri and blocks[0].name == "model.py, lines 2"
     assert blocks[1].text == "model.py, lines 2:\n```py\n    return x * 2\n```"
     assert len(refused) == 1 and "could not be read" in refused[0]
+
+
+PIXEL = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+
+
+@pytest.mark.asyncio
+async def test_an_attached_image_is_image_content_for_an_agent_that_takes_images(tmp_path):
+    (tmp_path / "plot.png").write_bytes(PIXEL)
+    ychat = YChat()
+    ychat.yattachments["i"] = {"type": "file", "value": "plot.png", "mimetype": "image/png"}
+    message = Message(body="look", id="m", time=0.0, sender="alice", attachments=["i"])
+    documents = DiskLayer(None, PathRules(tmp_path), logging.getLogger("test"))
+    blocks, refused = await attachment_blocks(message, ychat, documents, embedded=True, images=True)
+    assert refused == [] and [b.type for b in blocks] == ["image"]
+    assert base64.b64decode(blocks[0].data) == PIXEL and blocks[0].mime_type == "image/png"
+    blocks, refused = await attachment_blocks(message, ychat, documents, embedded=True, images=False)
+    assert blocks == [] and refused == ["plot.png: this agent does not take images"]
