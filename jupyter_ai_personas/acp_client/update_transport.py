@@ -9,10 +9,12 @@ wake-up per chunk (one `read` of the pipe each, ~0.25 ms here). This transport, 
 - hands every `session/update` notification to the client itself, validated with the SDK's
   `SessionNotification` model as its router would, in the order the agent sent them and
   before the next message is read (a malformed one is logged and dropped, as the SDK does);
-- after a chunk of the agent's text or thoughts, stops reading the pipe for `READ_PAUSE`
-  seconds, so that the chunks that arrive meanwhile are read together. The chat shows a
-  streaming reply every `flush_interval` (0.2 s) anyway, and the first chunk of a reply is
-  read at once; an answer or request that arrives in the pause waits for its end.
+- once chunks of the agent's text or thoughts come in quick succession (a stream), stops
+  reading the pipe for `READ_PAUSE` seconds after each, so that the chunks that arrive
+  meanwhile are read together. The chat shows a streaming reply every `flush_interval` (0.2 s)
+  anyway, and the first chunks of a reply are read at once; an answer or request that arrives
+  in a pause waits for its end. A lone chunk never pauses: a short reply's end (the prompt's
+  answer) is read at once, and so the next message starts at once.
 
 Requests, responses and other notifications go to the SDK unchanged.
 """
@@ -48,6 +50,7 @@ class SessionUpdateTransport:
         self._client = client
         self._pipe = pipe
         self._resume: asyncio.TimerHandle | None = None
+        self._last_chunk = float("-inf")
 
     async def send(self, message: dict[str, Any]) -> None:
         await self._lines.send(message)
@@ -56,10 +59,14 @@ class SessionUpdateTransport:
         while True:
             message = await self._lines.receive()
             if message is None or message.get("method") != UPDATE or "id" in message:
+                self._last_chunk = float("-inf")  # e.g. a turn's end: the next reply starts afresh
                 return message
             update = await self._deliver(message.get("params"))
             if update in ("agent_message_chunk", "agent_thought_chunk"):
-                self._pause()
+                now = asyncio.get_running_loop().time()
+                if now - self._last_chunk < READ_PAUSE:  # chunks in quick succession: a stream
+                    self._pause()
+                self._last_chunk = now
 
     async def _deliver(self, params: Any) -> str | None:
         """Give the client one session update; its kind."""

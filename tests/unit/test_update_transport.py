@@ -67,23 +67,42 @@ def test_updates_arrive_in_order_and_everything_else_goes_to_the_sdk():
     asyncio.run(run())
 
 
-def test_after_a_text_chunk_the_pipe_rests_so_that_the_next_chunks_are_read_together():
+def test_once_chunks_stream_the_pipe_rests_so_that_the_next_chunks_are_read_together():
     async def run() -> None:
         transport, client, fd, pipe = await transport_over_a_pipe()
         request = {"jsonrpc": "2.0", "id": 7, "method": "session/request_permission", "params": {}}
-        write(fd, chunk("first"))
+        write(fd, chunk("first"), chunk("second"))
         reading = asyncio.ensure_future(transport.receive())
         for _ in range(100):
-            if client.seen:
+            if len(client.seen) == 2:
                 break
             await asyncio.sleep(0.001)
-        assert client.seen == ["first"] and not pipe.is_reading()  # read at once, then a rest
-        write(fd, chunk("second"), request)
+        assert client.seen == ["first", "second"] and not pipe.is_reading()  # read at once, then a rest
+        write(fd, chunk("third"), request)
         await asyncio.sleep(READ_PAUSE / 5)
-        assert client.seen == ["first"]  # waiting in the pipe
+        assert client.seen == ["first", "second"]  # waiting in the pipe
         assert await asyncio.wait_for(reading, 5) == request
-        assert client.seen == ["first", "second"] and pipe.is_reading() is False  # rests again
+        assert client.seen == ["first", "second", "third"]
         await transport.close()
         assert pipe.is_reading() or pipe.is_closing()
+
+    asyncio.run(run())
+
+
+def test_a_lone_chunk_never_delays_the_answer_after_it():
+    async def run() -> None:
+        transport, client, fd, pipe = await transport_over_a_pipe()
+        answer = {"jsonrpc": "2.0", "id": 3, "result": {"stopReason": "end_turn"}}
+        for turn in ("one", "two"):  # a short reply, then the next turn's short reply
+            write(fd, chunk(turn))
+            reading = asyncio.ensure_future(transport.receive())
+            for _ in range(100):
+                if turn in client.seen:
+                    break
+                await asyncio.sleep(0.001)
+            assert pipe.is_reading()  # no rest: the turn's end is read as soon as it comes
+            write(fd, answer)
+            assert await asyncio.wait_for(reading, READ_PAUSE / 2) == answer
+        await transport.close()
 
     asyncio.run(run())
