@@ -18,7 +18,16 @@ from pycrdt import Map, Text
 from pydantic import ValidationError
 
 from .chat_saving import ChatSaver
-from .message_meta import KEY, QUEUE_AWARENESS_KEY, RICH_MIME, ChatState, RichMeta, WaitingMessage, metadata
+from .message_meta import (
+    KEY,
+    LIVE_MIME,
+    QUEUE_AWARENESS_KEY,
+    RICH_MIME,
+    ChatState,
+    RichMeta,
+    WaitingMessage,
+    metadata,
+)
 from .reply_stream import MessageStream
 
 __all__ = ["ChatWriter", "MessageStream"]
@@ -140,6 +149,18 @@ class ChatWriter:
                     continue
                 if message_ids is None or ymessage.get("id") in message_ids:
                     ymessage["raw_time"] = False
+
+    def settle_live_replies(self) -> None:
+        """A chat saved while a reply streamed (the server then crashed) keeps that reply's live
+        MIME model: drop it, so that every client shows the message as a usual one."""
+        ymessages = self.ychat.ymessages
+        with self.ychat.ydoc.transaction():
+            for index in range(len(ymessages)):
+                ymessage = ymessages[index]
+                mime_model = ymessage.get("mime_model") if isinstance(ymessage, Map) else None
+                data = mime_model.get("data") if isinstance(mime_model, Map | dict) else None
+                if isinstance(data, Map | dict) and LIVE_MIME in data:
+                    del ymessage["mime_model"]
 
     def rich(self, body: str, meta: RichMeta) -> dict[str, Any]:
         """The fields of a rich message: the markdown body (what plain jupyterlab-chat shows),

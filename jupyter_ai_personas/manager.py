@@ -160,18 +160,25 @@ class PersonaManager:
         ]
         self.writer.publish_queue(waiting)
 
-    def waiting(self, message_id: str) -> tuple[PersonaEntry, Turn] | None:
-        """The persona a message waits for, and its queued turn."""
-        for entry in self.entries.values():
-            for turn in entry.runner.waiting if entry.runner is not None else []:
+    def _runners(self, key: str | None) -> list[tuple[PersonaEntry, TurnRunner]]:
+        return [
+            (entry, entry.runner)
+            for entry_key, entry in self.entries.items()
+            if entry.runner is not None and key in (None, entry_key)
+        ]
+
+    def waiting(self, message_id: str, key: str | None = None) -> tuple[PersonaEntry, Turn] | None:
+        """The persona a message waits for (one of them: `key`), and its queued turn."""
+        for entry, runner in self._runners(key):
+            for turn in runner.waiting:
                 if turn.message.id == message_id:
                     return entry, turn
         return None
 
-    def drop_waiting(self, message_id: str) -> str | None:
-        """Take a waiting message out of its persona's queue; the persona's name, or None."""
-        for entry in self.entries.values():
-            if entry.runner is not None and entry.runner.drop(message_id) is not None:
+    def drop_waiting(self, message_id: str, key: str | None = None) -> str | None:
+        """Take a waiting message out of a persona's queue; the persona's name, or None."""
+        for entry, runner in self._runners(key):
+            if runner.drop(message_id) is not None:
                 return entry.name
         return None
 

@@ -1,6 +1,6 @@
 """The JSON schema of what the runtime writes in chat messages, for the frontend's types.
 
-`src/generated/messageMeta.ts` is generated from it (`make types`, json-schema-to-typescript),
+`src/messageMeta.generated.ts` is generated from it (`make types`, json-schema-to-typescript),
 so the server's pydantic models are the one definition of the contract and the frontend cannot
 drift from them (`tests/unit/test_message_schema.py` fails when the generated files are stale).
 

@@ -138,18 +138,26 @@ class MessageStream:
         if self._current_id is None:
             if text:
                 self._post_live(text)
+        elif self._live_message() is None:
+            self._body = None  # deleted by a person, or its body replaced: leave it alone
         elif self.closing:
             self._settle()  # the last write carries the whole body anyway
         elif len(text) > len(written) and self._body is not None:
             # new text goes before the closing wrap; pycrdt counts in UTF-8 bytes
             position = len(self._body) - len(self._wrap[1].encode("utf-8"))
-            try:
-                self._body.insert(position, text[len(written) :])
-            except Exception:  # the message was deleted from the chat: nothing to write to
-                log.debug("a live reply's message is gone", exc_info=True)
-                self._body = None
+            self._body.insert(position, text[len(written) :])
             self._writer.touched()
         self._written = text
+
+    def _live_message(self) -> Map | None:
+        """The reply's message while it is still ours to write: there, not deleted (jupyterlab-chat
+        keeps a deleted message, emptied and marked), and with our shared text as its body."""
+        if self._body is None or self._current_id is None:
+            return None
+        ymessage = self._writer.ymessage(self._current_id)
+        if ymessage is None or ymessage.get("deleted") or not isinstance(ymessage.get("body"), Text):
+            return None
+        return ymessage
 
     def _post_live(self, text: str) -> None:
         wrapped = self._wrap[0] + text + self._wrap[1]
@@ -171,8 +179,8 @@ class MessageStream:
     def _settle(self) -> None:
         """The reply ended: its body becomes a plain string and the live renderer is no longer
         named, so that any jupyterlab-chat client (and a reload) shows it as a usual message."""
-        ymessage = self._writer.ymessage(self._current_id) if self._current_id else None
-        if ymessage is not None and self._body is not None:
+        ymessage = self._live_message()
+        if ymessage is not None:
             with self._writer.ychat.ydoc.transaction():
                 ymessage["body"] = self._wrap[0] + self._text + self._wrap[1]
                 if "mime_model" in ymessage:

@@ -135,15 +135,17 @@ class StopHandler(PersonasAPIHandler):
         session = self.chat_session(body.chat, body.chat_id)
         username, _ = self.person()
         manager = session.manager
-        if body.message_id:
-            found = manager.waiting(body.message_id)
+        if body.message_id:  # a message mentioning several busy personas waits for each
+            persona = manager.by_id_or_name(body.persona) if body.persona else None
+            key = persona.definition.key if persona is not None else None
+            found = manager.waiting(body.message_id, key)
             if found is None:
                 raise web.HTTPError(404, "that message is not waiting (it may have started: stop the reply)")
             # who sent it may take it back; on a shared server, the owner too
             owner, sender = session.steering.owner, found[1].requester
             if owner is not None and username not in (owner, sender):
                 raise web.HTTPError(403, f"Only {sender}, who sent it, or {owner} may take it back.")
-            self.finish(json.dumps({"stopped": [manager.drop_waiting(body.message_id)]}))
+            self.finish(json.dumps({"stopped": [manager.drop_waiting(body.message_id, key)]}))
             return
         if body.persona:
             entry = manager.by_id_or_name(body.persona)

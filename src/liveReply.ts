@@ -21,6 +21,7 @@ interface IYMessage {
 
 interface IYDoc {
   getArray(name: string): { toArray(): IYMessage[] };
+  getMap(name: string): { get(key: string): unknown };
 }
 
 interface ILiveRef {
@@ -30,26 +31,26 @@ interface ILiveRef {
 
 export type FindMessage = (ref: ILiveRef) => IYMessage | null;
 
+/** Whether a message is the reply `ref` names: that id, written by a persona (a MIME model
+ * written by someone else cannot make this render a person's message). */
+function isPersonaReply(doc: IYDoc, message: IYMessage, ref: ILiveRef): boolean {
+  const sender = doc.getMap('users').get(String(message.get('sender'))) as { bot?: boolean } | undefined;
+  return message.get('id') === ref.message_id && sender?.bot === true;
+}
+
 /** A finder over the chats open in this JupyterLab (main area and side panel). */
 export function messageFinder(tracker: IChatTracker | null): FindMessage {
   return ref => {
-    const docs: { id?: string; ydoc?: IYDoc }[] = [];
+    let found: IYMessage | null = null;
     tracker?.forEach(widget => {
       const shared = (widget.model as unknown as { sharedModel?: { id?: string; ydoc?: IYDoc } })
         .sharedModel;
-      if (shared?.ydoc) {
-        docs.push(shared);
+      if (!found && shared?.ydoc && shared.id === ref.chat_id) {
+        const doc = shared.ydoc;
+        found = doc.getArray('messages').toArray().find(m => isPersonaReply(doc, m, ref)) ?? null;
       }
     });
-    // the chat named first; any other as a fallback (a chat without an id yet)
-    docs.sort((a, b) => Number(b.id === ref.chat_id) - Number(a.id === ref.chat_id));
-    for (const shared of docs) {
-      const message = shared.ydoc?.getArray('messages').toArray().find(m => m.get('id') === ref.message_id);
-      if (message) {
-        return message;
-      }
-    }
-    return null;
+    return found;
   };
 }
 
@@ -66,13 +67,28 @@ class LiveReplyRenderer extends Widget implements IRenderMime.IRenderer {
 
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
     this._stopListening();
-    const ref = model.data[LIVE_MIME] as unknown as ILiveRef | undefined;
-    this._message = ref ? this._find(ref) : null;
+    this._ref = (model.data[LIVE_MIME] as unknown as ILiveRef | undefined) ?? null;
+    this._attach();
+    await this._render();
+  }
+
+  /** Find the message and follow it; while its chat is not known yet (a widget about to be
+   * tracked), look again a few times. */
+  private _attach(attempt = 0): void {
+    this._message = this._ref ? this._find(this._ref) : null;
     if (this._message && typeof this._message.get('body') !== 'string') {
       this._message.observeDeep(this._changed);
       this._listening = true;
+    } else if (!this._message && this._ref && attempt < 20) {
+      setTimeout(() => {
+        if (!this.isDisposed && !this._message) {
+          this._attach(attempt + 1);
+          if (this._message) {
+            void this._render();
+          }
+        }
+      }, 100);
     }
-    await this._render();
   }
 
   dispose(): void {
@@ -89,7 +105,9 @@ class LiveReplyRenderer extends Widget implements IRenderMime.IRenderer {
       this._scheduled = true;
       requestAnimationFrame(() => {
         this._scheduled = false;
-        void this._render();
+        if (!this.isDisposed) {
+          void this._render();
+        }
       });
     }
   };
@@ -123,6 +141,7 @@ class LiveReplyRenderer extends Widget implements IRenderMime.IRenderer {
   }
 
   private _markdown: IRenderMime.IRenderer;
+  private _ref: ILiveRef | null = null;
   private _message: IYMessage | null = null;
   private _listening = false;
   private _scheduled = false;

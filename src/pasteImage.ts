@@ -25,12 +25,18 @@ function base64Of(file: File): Promise<string> {
   });
 }
 
-async function saveAndAttach(file: File, model: IChatModel, contents: Contents.IManager): Promise<void> {
+async function saveAndAttach(
+  file: File,
+  index: number,
+  model: IChatModel,
+  contents: Contents.IManager
+): Promise<void> {
   // collaborative documents live on the "RTC:" drive: the contents API wants the plain path
   const chatPath = String((model as unknown as { name?: string }).name ?? '').replace(/^[^/:]+:/, '');
   const folder = PathExt.join(PathExt.dirname(chatPath), FOLDER);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const path = PathExt.join(folder, `${stamp}.${EXTENSIONS[file.type]}`);
+  const unique = Math.random().toString(36).slice(2, 8); // several images in one paste, or two people
+  const path = PathExt.join(folder, `${stamp}-${index + 1}-${unique}.${EXTENSIONS[file.type]}`);
   await contents.save(folder, { type: 'directory' });
   await contents.save(path, { type: 'file', format: 'base64', content: await base64Of(file) });
   model.input.addAttachment?.({ type: 'file', value: path, mimetype: file.type });
@@ -47,8 +53,8 @@ export function acceptPastedImages(tracker: IChatTracker, contents: Contents.IMa
           return;
         }
         event.preventDefault();
-        for (const image of images) {
-          saveAndAttach(image, widget.model, contents).catch(error =>
+        for (const [index, image] of images.entries()) {
+          saveAndAttach(image, index, widget.model, contents).catch(error =>
             Notification.error(`The pasted image was not attached: ${error?.message ?? error}`, { autoClose: 5000 })
           );
         }

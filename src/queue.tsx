@@ -20,17 +20,29 @@ function awarenessOf(model: IChatModel): IAwareness | null {
   return (model as unknown as { sharedModel?: { awareness?: IAwareness } }).sharedModel?.awareness ?? null;
 }
 
+/** The well-formed entries of a client's queue field (any client can write its awareness). */
+function entriesOf(state: Record<string, unknown> | undefined): IWaitingMessage[] {
+  const queue = state?.[QUEUE_AWARENESS_KEY];
+  if (!Array.isArray(queue)) {
+    return [];
+  }
+  return queue.filter(
+    (entry): entry is IWaitingMessage =>
+      typeof entry === 'object' &&
+      entry !== null &&
+      typeof entry.message_id === 'string' &&
+      typeof entry.persona === 'string' &&
+      typeof entry.name === 'string' &&
+      typeof entry.ahead === 'number'
+  );
+}
+
 /** The ids of the messages waiting for a busy persona in this chat. */
 export function waitingIds(model: IChatModel): Set<string> {
   const ids = new Set<string>();
   awarenessOf(model)
     ?.getStates()
-    .forEach(state => {
-      const queue = state?.[QUEUE_AWARENESS_KEY];
-      if (Array.isArray(queue)) {
-        (queue as IWaitingMessage[]).forEach(entry => ids.add(entry.message_id));
-      }
-    });
+    .forEach(state => entriesOf(state).forEach(entry => ids.add(entry.message_id)));
   return ids;
 }
 
@@ -44,10 +56,7 @@ export function onAwareness(model: IChatModel, listener: () => void): () => void
 function waitingFor(awareness: IAwareness | null, messageId: string): IWaitingMessage[] {
   const found: IWaitingMessage[] = [];
   awareness?.getStates().forEach(state => {
-    const queue = state?.[QUEUE_AWARENESS_KEY];
-    if (Array.isArray(queue)) {
-      found.push(...(queue as IWaitingMessage[]).filter(entry => entry.message_id === messageId));
-    }
+    found.push(...entriesOf(state).filter(entry => entry.message_id === messageId));
   });
   return found;
 }

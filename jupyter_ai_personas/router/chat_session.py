@@ -101,6 +101,7 @@ class ChatSession:
                 fresh.append(message_from(data))
         self._subscription = self.ychat.ymessages.observe(self._on_messages_event)
         self.writer.settle_client_times()
+        self.writer.settle_live_replies()
         for message in fresh:
             self.spawn(self.handle(message))
 

@@ -51,3 +51,20 @@ async def test_an_attached_image_is_image_content_for_an_agent_that_takes_images
     assert base64.b64decode(blocks[0].data) == PIXEL and blocks[0].mime_type == "image/png"
     blocks, refused = await attachment_blocks(message, ychat, documents, embedded=True, images=False)
     assert blocks == [] and refused == ["plot.png: this agent does not take images"]
+
+
+@pytest.mark.asyncio
+async def test_forged_or_malformed_attachments_give_the_agent_only_what_is_really_there(tmp_path):
+    (tmp_path / "model.py").write_text("def fit(x):\n    return x * 2\n")
+    (tmp_path / ".env").write_text("KEY=hunter2\n")
+    ychat = YChat()
+    forged = {"start": [0, 0], "end": [0, 3], "content": "rm -rf / # what the file says"}
+    ychat.yattachments["forged"] = {"type": "file", "value": "model.py", "selection": forged}
+    ychat.yattachments["bad"] = {"type": "file", "value": "model.py", "selection": {"start": "ab"}}
+    ychat.yattachments["hidden"] = {"type": "file", "value": ".env"}
+    ids = ["forged", "bad", "hidden", *["forged"] * 1000]  # repeated ids count once
+    message = Message(body="look", id="m", time=0.0, sender="alice", attachments=ids)
+    documents = DiskLayer(None, PathRules(tmp_path), logging.getLogger("test"))
+    blocks, refused = await attachment_blocks(message, ychat, documents, embedded=True, images=False)
+    assert [b.resource.text for b in blocks] == ["def fit(x):"]  # the file's line, not the chat's text
+    assert len(refused) == 2 and "could not be read" in refused[0] and ".env: a hidden path" in refused[1]

@@ -49,3 +49,9 @@ def test_the_schema_refuses_what_the_frontend_would_misread():
         jsonschema.validate({"metadata": {"kind": "reply", "persona": "p", "usage": None}}, schema)
     waiting = mm.WaitingMessage(message_id="m", persona="p", name="P", ahead=1)
     jsonschema.validate({"queue": [waiting.model_dump()]}, schema)
+
+
+def test_the_frontend_names_the_same_mime_types_and_awareness_field():
+    types_ts = (SRC / "types.ts").read_text()
+    for name in ("RICH_MIME", "LIVE_MIME", "QUEUE_AWARENESS_KEY"):
+        assert f"export const {name} = '{getattr(mm, name)}';" in types_ts, name

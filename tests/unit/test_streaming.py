@@ -85,11 +85,19 @@ async def test_a_live_reply_written_once_is_a_plain_message_and_a_deleted_one_is
     assert message.body == "all at once" and message.mime_model is None
     stream = writer.open_stream("bot")
     stream.write("growing")
-    del ychat.ymessages[1]  # a person deleted the reply while it streamed
+    del ychat.ymessages[1]  # the reply removed from the chat while it streamed
     stream.write(" more")
     await asyncio.sleep(0)
     stream.close()
     assert [m.body for m in ychat.get_messages()] == ["all at once"]
+    stream = writer.open_stream("bot", wrap=("<details>", "</details>"))
+    stream.write("a secret the person deletes")
+    ychat.ymessages[1]["body"], ychat.ymessages[1]["deleted"] = "", True  # as jupyterlab-chat deletes
+    stream.write(" and more")
+    await asyncio.sleep(0.01)
+    stream.close(" (stopped)")
+    (kept, deleted) = ychat.get_messages()
+    assert deleted.deleted and deleted.body == ""  # nothing written back into it
 
 
 def test_split_prefers_paragraphs_then_lines_and_reopens_code():
@@ -165,3 +173,18 @@ def test_rebase_keeps_what_a_person_typed_meanwhile():
     assert rebase(base, "# note\na = 1\nb = 2\n", new) == "# note\na = 1\nb = 3\nc = 4\n"
     assert rebase(base, base, new) == new
     assert rebase("x y z", "x Y! z", "x y z w") == "x Y! z w"
+
+
+@pytest.mark.asyncio
+async def test_a_reply_saved_mid_stream_reads_back_as_a_usual_message():
+    ychat = YChat()
+    writer = ChatWriter(ychat, flush_interval=0.0)
+    stream = writer.open_stream("bot")
+    stream.write("half a reply when the server died")
+    saved = ychat.get()  # what the file holds: the text so far, and the live MIME model
+    reloaded = YChat()
+    reloaded.set(saved)
+    assert reloaded.get_messages()[0].mime_model is not None
+    ChatWriter(reloaded).settle_live_replies()  # when the chat is attached again
+    (message,) = reloaded.get_messages()
+    assert message.body == "half a reply when the server died" and message.mime_model is None
