@@ -228,9 +228,10 @@ jupyter-ai-router 0.1.1, jupyter-ai-acp-client 0.3.3) in its own virtual environ
   the reply every 0.2 s anyway; the first chunk is read at once): 0.26 s for the reading.
   Most of what is left is jupyter-collaboration's SQLite store, which opens a connection (a
   thread) for each of the ~150 document updates a reply makes.
-- *Document growth* trades against bytes: each new message costs ~250 bytes of document
-  structure, and smaller messages send fewer bytes. `max_message_chars` (500) sits at
-  ≤ 3 bytes per byte; 2,000 would meet 25 KB at ~6 bytes per byte.
+- *Document growth and bytes*: the reply is one message whose body is shared text while it
+  streams, so each write sends only the new text and the document holds the text once, plus
+  one plain-string copy when the reply ends (the streaming section of `make bench` compares
+  this with string bodies split every 500 characters: 2.9 bytes per byte, 32.6 KB, 47 messages).
 - *Idle CPU* with open chats is jupyter-collaboration checking each room's file every second
   (`YDocExtension.file_poll_interval`); neither runtime polls anything per chat.
 """
