@@ -175,13 +175,6 @@ class PersonaManager:
                     return entry, turn
         return None
 
-    def drop_waiting(self, message_id: str, key: str | None = None) -> str | None:
-        """Take a waiting message out of a persona's queue; the persona's name, or None."""
-        for entry, runner in self._runners(key):
-            if runner.drop(message_id) is not None:
-                return entry.name
-        return None
-
     async def stop(self, requester: str | None, key: str | None = None) -> list[str]:
         """Stop replies; returns the names of the personas that stopped something."""
         stopped = []

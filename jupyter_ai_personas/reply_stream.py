@@ -20,7 +20,6 @@ and a final write at the end. A saved chat holds the text written so far either 
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 import uuid
 from typing import Any, Protocol
@@ -30,8 +29,6 @@ from pycrdt import Map, Text
 
 from .message_meta import LIVE_MIME
 from .streaming import shown_end, split_point
-
-log = logging.getLogger(__name__)
 
 
 class StreamTarget(Protocol):

@@ -142,10 +142,12 @@ class StopHandler(PersonasAPIHandler):
             if found is None:
                 raise web.HTTPError(404, "that message is not waiting (it may have started: stop the reply)")
             # who sent it may take it back; on a shared server, the owner too
-            owner, sender = session.steering.owner, found[1].requester
-            if owner is not None and username not in (owner, sender):
-                raise web.HTTPError(403, f"Only {sender}, who sent it, or {owner} may take it back.")
-            self.finish(json.dumps({"stopped": [manager.drop_waiting(body.message_id, key)]}))
+            (entry, turn), owner = found, session.steering.owner
+            if owner is not None and username not in (owner, turn.requester):
+                raise web.HTTPError(403, f"Only {turn.requester}, who sent it, or {owner} may take it back.")
+            if entry.runner is not None:
+                entry.runner.drop(body.message_id)
+            self.finish(json.dumps({"stopped": [entry.name]}))
             return
         if body.persona:
             entry = manager.by_id_or_name(body.persona)

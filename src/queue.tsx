@@ -37,27 +37,60 @@ function entriesOf(state: Record<string, unknown> | undefined): IWaitingMessage[
   );
 }
 
-/** The ids of the messages waiting for a busy persona in this chat. */
-export function waitingIds(model: IChatModel): Set<string> {
-  const ids = new Set<string>();
-  awarenessOf(model)
-    ?.getStates()
-    .forEach(state => entriesOf(state).forEach(entry => ids.add(entry.message_id)));
-  return ids;
+/**
+ * A chat's queue, read once per awareness change and shared by every message footer (each
+ * footer re-renders only when its own entries change).
+ */
+class SharedQueue {
+  private _byMessage = new Map<string, IWaitingMessage[]>();
+  private _listeners = new Set<() => void>();
+
+  constructor(awareness: IAwareness | null) {
+    this._awareness = awareness;
+    awareness?.on('change', () => this._update());
+    this._update();
+  }
+
+  /** The ids of the messages waiting for a busy persona. */
+  get ids(): Set<string> {
+    return new Set(this._byMessage.keys());
+  }
+
+  get(messageId: string): IWaitingMessage[] {
+    return this._byMessage.get(messageId) ?? [];
+  }
+
+  subscribe(listener: () => void): () => void {
+    this._listeners.add(listener);
+    return () => {
+      this._listeners.delete(listener);
+    };
+  }
+
+  private _update(): void {
+    const next = new Map<string, IWaitingMessage[]>();
+    this._awareness?.getStates().forEach(state =>
+      entriesOf(state).forEach(entry => next.set(entry.message_id, [...(next.get(entry.message_id) ?? []), entry]))
+    );
+    if (next.size === 0 && this._byMessage.size === 0) {
+      return; // nothing waits, before or now: no footer changes
+    }
+    this._byMessage = next;
+    this._listeners.forEach(listener => listener());
+  }
+
+  private _awareness: IAwareness | null;
 }
 
-/** Call `listener` when the chat's awareness changes (the queue is published there). */
-export function onAwareness(model: IChatModel, listener: () => void): () => void {
-  const awareness = awarenessOf(model);
-  awareness?.on('change', listener);
-  return () => awareness?.off('change', listener);
-}
+const queues = new WeakMap<IChatModel, SharedQueue>();
 
-function waitingFor(awareness: IAwareness | null, messageId: string): IWaitingMessage[] {
-  const found: IWaitingMessage[] = [];
-  awareness?.getStates().forEach(state => {
-    found.push(...entriesOf(state).filter(entry => entry.message_id === messageId));
-  });
+/** The queue of a chat (made on first use). */
+export function chatQueue(model: IChatModel): SharedQueue {
+  let found = queues.get(model);
+  if (!found) {
+    found = new SharedQueue(awarenessOf(model));
+    queues.set(model, found);
+  }
   return found;
 }
 
@@ -67,20 +100,16 @@ function same(a: IWaitingMessage[], b: IWaitingMessage[]): boolean {
 
 export function QueueFooter(props: MessageFooterSectionProps): JSX.Element | null {
   const { model, message } = props;
-  const awareness = awarenessOf(model);
-  const [waiting, setWaiting] = React.useState(() => waitingFor(awareness, message.id));
-  React.useEffect(() => {
-    if (!awareness) {
-      return;
-    }
-    const update = () => {
-      const now = waitingFor(awareness, message.id);
-      setWaiting(before => (same(before, now) ? before : now));
-    };
-    awareness.on('change', update);
-    update();
-    return () => awareness.off('change', update);
-  }, [awareness, message.id]);
+  const queue = chatQueue(model);
+  const [waiting, setWaiting] = React.useState(() => queue.get(message.id));
+  React.useEffect(
+    () =>
+      queue.subscribe(() => {
+        const now = queue.get(message.id);
+        setWaiting(before => (same(before, now) ? before : now));
+      }),
+    [queue, message.id]
+  );
   if (!waiting.length) {
     return null;
   }

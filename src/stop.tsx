@@ -6,7 +6,7 @@ import type { IChatModel, MessageFooterSectionProps } from '@jupyter/chat';
 import * as React from 'react';
 
 import { stopPersona } from './api';
-import { onAwareness, waitingIds } from './queue';
+import { chatQueue } from './queue';
 
 interface IWriterInfo {
   username: string;
@@ -63,7 +63,7 @@ class StopTargets {
   constructor(private _model: IChatModel) {
     _model.writersChanged?.connect(this._update, this);
     _model.messagesUpdated.connect(this._update, this);
-    onAwareness(_model, () => this._update());
+    chatQueue(_model).subscribe(() => this._update());
     this._update();
   }
 
@@ -80,7 +80,7 @@ class StopTargets {
 
   private _update(): void {
     const next = new Map<string, IWriterInfo[]>();
-    const waiting = waitingIds(this._model);
+    const waiting = chatQueue(this._model).ids;
     for (const persona of workingPersonas(this._model)) {
       const target = stopTarget(this._model, persona.username, waiting);
       if (target !== undefined) {

@@ -32,6 +32,7 @@ from jupyterlab_chat.ychat import YChat
 
 from ..documents.layer import DocumentLayer
 from ..documents.notebook import NotebookError, cell_content, cell_ids, one_transaction
+from ..documents.text_files import TextFiles
 
 MAX_ATTACHED_CHARS = 100_000  # per cell or selection: a whole notebook is read with the tools
 MAX_IMAGE_BYTES = 5_000_000  # what model APIs take per image
@@ -103,13 +104,10 @@ async def _notebook_excerpts(
 
 
 async def _file_text(api_path: str, documents: DocumentLayer) -> str:
-    """A text file as it is now: the open document's content, else the file's."""
-    live = await documents.live_text(api_path)
-    if live is not None:
-        return live
-    path = documents.require_file(api_path)
-    data = await asyncio.to_thread(_read_at_most, path, MAX_FILE_BYTES)
-    return data.decode("utf-8", errors="replace")
+    """A text file as people see it now (the open document's content, else the file's)."""
+    if documents.require_file(api_path).stat().st_size > MAX_FILE_BYTES:
+        raise NotebookError(f"{api_path}: larger than {MAX_FILE_BYTES // 1_000_000} MB")
+    return await TextFiles(documents, documents.contents, documents.root).read(api_path)
 
 
 def _read_at_most(path: Path, limit: int) -> bytes:
@@ -183,6 +181,7 @@ async def attachment_blocks(
         [f"only the first {MAX_ATTACHMENTS} attachments are given"] if len(ids) > MAX_ATTACHMENTS else []
     )
     blocks: list[Any] = []
+    total = 0
     for attachment_id in ids[:MAX_ATTACHMENTS]:
         try:
             attachment = _attachment(known.get(attachment_id))
@@ -207,8 +206,10 @@ async def attachment_blocks(
             else:
                 found.append(resource_link_block(excerpt.label, excerpt.uri))
                 found.append(text_block(f"{excerpt.label}:\n```{excerpt.language}\n{excerpt.text}\n```"))
-        if sum(map(_size, blocks + found)) > MAX_TOTAL_BYTES:
+        size = sum(map(_size, found))
+        if total + size > MAX_TOTAL_BYTES:
             refused.append(f"{api_path}: the attachments together exceed {MAX_TOTAL_BYTES // 1_000_000} MB")
             continue
+        total += size
         blocks.extend(found)
     return blocks, refused
