@@ -6,6 +6,7 @@ Each test scripts what the fake model answers, then acts as a person in the chat
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -230,6 +231,9 @@ async def test_the_agent_cannot_overwrite_the_open_notebook_with_its_file_tools(
     fake_model.queue(agent.protocol, *turns)
     async with NotebookClient(agents_server, name) as person, ChatClient(agents_server, chat_path) as chat:
         person.type_into("cell1", "# a person's note\n")
+        # jupyter_server saves a file in place (truncate, then write): an agent reading it from
+        # disk during the room's save sees part of it, so the agent is asked once it is saved
+        await _saved_with(path, "# a person's note")
         chat.send(f"@{agent.persona} empty that notebook")
         await chat.wait_for(
             lambda: any("is open in JupyterLab" in b for b in chat.bodies_from(agent.persona)),
@@ -242,6 +246,17 @@ async def test_the_agent_cannot_overwrite_the_open_notebook_with_its_file_tools(
         assert person.cell("cell1")["source"] == "# a person's note\nkeep = 1"
     saved = json.loads(path.read_text())
     assert [c["id"] for c in saved["cells"]] == ["cell1"]
+
+
+async def _saved_with(path: Path, text: str, timeout: float = 30) -> None:
+    """Wait until the file on disk is whole JSON holding `text`: the room's save has ended."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        with contextlib.suppress(ValueError):
+            if text in json.dumps(json.loads(path.read_text())):
+                return
+        assert asyncio.get_running_loop().time() < deadline, f"{path.name} was not saved with {text!r}"
+        await asyncio.sleep(0.05)
 
 
 ASKING_MODES = {"Claude": "default", "Codex": "read-only", "Gemini": "default"}
