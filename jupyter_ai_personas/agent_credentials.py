@@ -1,4 +1,5 @@
-"""Which agents take which credential variables, for Settings › AI Personas (never the values)."""
+"""Which agents take which credential variables (for Settings › AI Personas, never the values),
+and what to tell a person whose agent refuses for want of one."""
 
 from __future__ import annotations
 
@@ -53,3 +54,23 @@ async def set_credential(runtime: Runtime, name: str, value: str | None) -> None
     else:
         runtime.credentials.set(name, value, await declared_names(runtime))
     await runtime.agents.stop_idle_with_variable(name)
+
+
+AUTH_REQUIRED = -32000  # ACP's error code for "authentication required"
+
+
+def agent_error_text(name: str, exc: Exception, credential_names: list[str]) -> str:
+    """An agent's error, and when it is about signing in, what the person can do about it."""
+    text = f"⚠️ **{name}**'s agent answered with an error: {exc}"
+    details = f"{exc} {getattr(exc, 'data', '') or ''}".lower()
+    signing_in = getattr(exc, "code", None) == AUTH_REQUIRED or any(
+        word in details for word in ("auth", "api key", "api_key", "not set", "login", "credential")
+    )
+    if credential_names and signing_in:
+        listed = " or ".join(f"`{n}`" for n in credential_names[:2])
+        text += (
+            f"\n\n🔑 **{name}** needs {listed}, or a sign-in: set it in **Settings › AI Personas** "
+            "(it takes effect with your next message, no restart needed), or use the agent's own "
+            "sign-in there."
+        )
+    return text

@@ -24,6 +24,11 @@ class StopBody(ChatBody):
     message_id: str | None = None  # only this waiting message: it leaves the queue unanswered
 
 
+class SendNowBody(ChatBody):
+    message_id: str = Field(min_length=1)  # a message waiting for a busy persona
+    persona: str | None = None  # id or name: the one to send it to, when it waits for several
+
+
 class OptionBody(ChatBody):
     """A person's pick of a persona's model or mode for this chat."""
 

@@ -119,6 +119,7 @@ class PersonaManager:
             chat_path=self.chat_path,
             permissions=self.permissions,
             questions=self.questions,
+            queue_changed=self.publish_queue,
         )
         try:
             entry.persona = definition.persona_class(context)
@@ -153,12 +154,40 @@ class PersonaManager:
                 persona=entry.definition.id,
                 name=entry.name,
                 ahead=position + 1,
+                can_send_now=self._can_send_now(entry, turn),
             )
             for entry in self.entries.values()
             if entry.runner is not None
             for position, turn in enumerate(entry.runner.waiting)
         ]
         self.writer.publish_queue(waiting)
+
+    def _can_send_now(self, entry: PersonaEntry, turn: Turn) -> bool:
+        """Only into a turn of the same person's: a turn asked by someone else stays theirs."""
+        current = entry.runner.current if entry.runner is not None else None
+        if current is None or current.requester != turn.requester or entry.persona is None:
+            return False
+        try:
+            return entry.persona.can_send_now()
+        except Exception:
+            return False
+
+    async def send_now(self, entry: PersonaEntry, turn: Turn) -> bool:
+        """Give a waiting message to the turn under way; False (and it waits on, in its place)
+        when the agent does not take it."""
+        runner, persona = entry.runner, entry.persona
+        if runner is None or persona is None or not self._can_send_now(entry, turn):
+            return False
+        position = runner.waiting.index(turn)
+        runner.drop(turn.message.id)  # never started twice while the agent is asked
+        try:
+            sent = await persona.send_now(turn.message)
+        except Exception:
+            self.log.warning("%s did not take a message into its turn", entry.name, exc_info=True)
+            sent = False
+        if not sent:
+            runner.put_back(turn, position)
+        return sent
 
     def _runners(self, key: str | None) -> list[tuple[PersonaEntry, TurnRunner]]:
         return [

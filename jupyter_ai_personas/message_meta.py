@@ -135,6 +135,7 @@ class WaitingMessage(_Shape):
     persona: str  # the persona's chat username
     name: str
     ahead: int  # replies to finish before this one starts (the running one included)
+    can_send_now: bool = False  # the agent takes it into the turn under way (asked by the same person)
 
 
 # -- the messages --------------------------------------------------------------------------

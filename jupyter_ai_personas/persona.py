@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -44,6 +44,7 @@ class PersonaContext:
     chat_path: str = ""
     permissions: PermissionBroker | None = None
     questions: QuestionBroker | None = None
+    queue_changed: Callable[[], None] | None = None  # show the chat's queue again (what it offers changed)
 
 
 class BasePersona:
@@ -113,6 +114,14 @@ class BasePersona:
 
     async def on_stop(self) -> None:
         """Called by /stop before the running turn is cancelled (e.g. to tell an agent)."""
+
+    def can_send_now(self) -> bool:
+        """Whether a message waiting for this persona can go into the turn under way."""
+        return False
+
+    async def send_now(self, message: Message) -> bool:
+        """Give `message` to the turn under way; False when it was not taken (it then waits)."""
+        return False
 
     async def shutdown(self) -> None:
         """Called when the persona leaves the chat (reload, chat closed, server stop)."""

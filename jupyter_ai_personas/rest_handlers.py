@@ -4,6 +4,7 @@ GET  {base}api/ai-personas/avatars/<persona id>      a persona's avatar
 GET  {base}api/ai-personas/personas?chat=<path>      the personas of a chat and their state
 POST {base}api/ai-personas/permissions               answer a permission request
 POST {base}api/ai-personas/stop                      stop replies in a chat
+POST {base}api/ai-personas/send-now                  send a waiting message into the turn under way
 POST {base}api/ai-personas/answers                   answer a persona's question
 POST {base}api/ai-personas/trust                     trust a persona file's content
 GET  {base}api/ai-personas/credentials               agents' credential variables (never values)
@@ -24,9 +25,11 @@ from tornado import web
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from .manager import PersonaEntry
     from .router.chat_router import ChatRouter
     from .router.chat_session import ChatSession
     from .runtime import Runtime
+    from .turns import Turn
 
 
 class RuntimeHost(Protocol):
@@ -126,7 +129,43 @@ class AnswersHandler(PersonasAPIHandler):
         self.finish(json.dumps({"question": body.question, "action": body.action}))
 
 
-class StopHandler(PersonasAPIHandler):
+class WaitingMessageRoute(PersonasAPIHandler):
+    def waiting_message(
+        self, session: ChatSession, message_id: str, persona: str | None, what: str
+    ) -> tuple[PersonaEntry, Turn]:
+        """The persona a message waits for (a message mentioning several busy personas waits
+        for each: `persona` picks one), if the caller sent it or owns the server."""
+        manager = session.manager
+        entry = manager.by_id_or_name(persona) if persona else None
+        found = manager.waiting(message_id, entry.definition.key if entry is not None else None)
+        if found is None:
+            raise web.HTTPError(404, "that message is not waiting (it may have started: stop the reply)")
+        (entry, turn), owner = found, session.steering.owner
+        if owner is not None and self.person()[0] not in (owner, turn.requester):
+            raise web.HTTPError(403, f"Only {turn.requester}, who sent it, or {owner} may {what}.")
+        return entry, turn
+
+
+class SendNowHandler(WaitingMessageRoute):
+    """A waiting message sent into the turn under way, for agents that take one (steering)."""
+
+    @web.authenticated
+    async def post(self) -> None:
+        from .api_models import SendNowBody
+
+        body = self.parse(SendNowBody)
+        session = self.chat_session(body.chat, body.chat_id)
+        entry, turn = self.waiting_message(session, body.message_id, body.persona, "send it now")
+        if not await session.manager.send_now(entry, turn):
+            raise web.HTTPError(
+                409,
+                f"{entry.name} takes no message during this turn (its agent does not, or the turn is "
+                "not one you asked for): it waits for its turn.",
+            )
+        self.finish(json.dumps({"sent": [entry.name]}))
+
+
+class StopHandler(WaitingMessageRoute):
     @web.authenticated
     async def post(self) -> None:
         from .api_models import StopBody
@@ -135,16 +174,8 @@ class StopHandler(PersonasAPIHandler):
         session = self.chat_session(body.chat, body.chat_id)
         username, _ = self.person()
         manager = session.manager
-        if body.message_id:  # a message mentioning several busy personas waits for each
-            persona = manager.by_id_or_name(body.persona) if body.persona else None
-            key = persona.definition.key if persona is not None else None
-            found = manager.waiting(body.message_id, key)
-            if found is None:
-                raise web.HTTPError(404, "that message is not waiting (it may have started: stop the reply)")
-            # who sent it may take it back; on a shared server, the owner too
-            (entry, turn), owner = found, session.steering.owner
-            if owner is not None and username not in (owner, turn.requester):
-                raise web.HTTPError(403, f"Only {turn.requester}, who sent it, or {owner} may take it back.")
+        if body.message_id:
+            entry, _ = self.waiting_message(session, body.message_id, body.persona, "take it back")
             if entry.runner is not None:
                 entry.runner.drop(body.message_id)
             self.finish(json.dumps({"stopped": [entry.name]}))

@@ -84,6 +84,14 @@ class TurnRunner:
                 return turn
         return None
 
+    def put_back(self, turn: Turn, position: int = 0) -> None:
+        """Queue a turn taken out with `drop` again, in its place."""
+        if self._closed:
+            return
+        self._queue.insert(min(position, len(self._queue)), turn)
+        self._wakeup.set()
+        self._queue_changed()
+
     def _queue_changed(self) -> None:
         if self._on_queue_change is not None:
             try:

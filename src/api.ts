@@ -142,6 +142,15 @@ export async function stopPersona(chat: IChatRef, persona?: string, messageId?: 
   return data.stopped;
 }
 
+/** Send a waiting message into the turn under way (agents that take one: steering). */
+export async function sendNow(chat: IChatRef, persona: string, messageId: string): Promise<string[]> {
+  const data = await request<{ sent: string[] }>('send-now', {
+    method: 'POST',
+    body: JSON.stringify({ ...chatFields(chat), persona, message_id: messageId })
+  });
+  return data.sent;
+}
+
 /** Pick a persona's model or mode for this chat: kept with the chat, applied at once. */
 export async function chooseOption(
   chat: IChatRef,

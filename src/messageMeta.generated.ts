@@ -266,4 +266,5 @@ export interface IWaitingMessage {
   persona: string;
   name: string;
   ahead: number;
+  can_send_now: boolean;
 }

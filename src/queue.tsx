@@ -1,12 +1,13 @@
 /**
- * A message that waits for a busy persona says so under it, with a button to take it back.
+ * A message that waits for a busy persona says so under it, with a button to take it back,
+ * and one to send it into the turn under way when the agent takes messages during a turn.
  * The server publishes the queue over the chat's awareness (it is never saved).
  */
 import type { IChatModel, MessageFooterSectionProps } from '@jupyter/chat';
 import { Notification } from '@jupyterlab/apputils';
 import * as React from 'react';
 
-import { stopPersona } from './api';
+import { sendNow, stopPersona } from './api';
 import type { IWaitingMessage } from './types';
 import { QUEUE_AWARENESS_KEY } from './types';
 
@@ -33,7 +34,8 @@ function entriesOf(state: Record<string, unknown> | undefined): IWaitingMessage[
       typeof entry.message_id === 'string' &&
       typeof entry.persona === 'string' &&
       typeof entry.name === 'string' &&
-      typeof entry.ahead === 'number'
+      typeof entry.ahead === 'number' &&
+      (entry.can_send_now === undefined || typeof entry.can_send_now === 'boolean')
   );
 }
 
@@ -114,19 +116,26 @@ export function QueueFooter(props: MessageFooterSectionProps): JSX.Element | nul
     return null;
   }
   const chatId = (model as unknown as { id?: string }).id;
+  const warn = (error: { message?: string } | undefined) =>
+    Notification.warning(String(error?.message ?? error), { autoClose: 5000 });
   return (
     <span className="jp-AIPersonas-queued">
       {waiting.map(entry => (
         <span key={entry.persona}>
           ⏳ Waiting for {entry.name} ({entry.ahead === 1 ? 'after the reply under way' : `${entry.ahead} replies ahead`})
+          {entry.can_send_now && (
+            <button
+              className="jp-AIPersonas-send-now jp-mod-styled"
+              title={`Give this message to ${entry.name} now, in the reply under way`}
+              onClick={() => void sendNow({ chatId }, entry.persona, message.id).catch(warn)}
+            >
+              Send now
+            </button>
+          )}
           <button
             className="jp-AIPersonas-unqueue jp-mod-styled"
             title={`Take this message back: ${entry.name} will not answer it`}
-            onClick={() =>
-              void stopPersona({ chatId }, entry.persona, message.id).catch(error =>
-                Notification.warning(String(error?.message ?? error), { autoClose: 5000 })
-              )
-            }
+            onClick={() => void stopPersona({ chatId }, entry.persona, message.id).catch(warn)}
           >
             Cancel
           </button>

@@ -14,10 +14,12 @@ and history are inherited.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from jupyterlab_chat.models import Message
 
+from ..agent_credentials import agent_error_text
 from ..mcp.tokens import McpCaller
 from ..message_meta import Notice, metadata
 from ..persona import BasePersona, PersonaContext
@@ -42,7 +44,6 @@ NOTEBOOK_GUIDANCE = (
     ".ipynb files with file tools: such writes to an open notebook are refused."
 )
 SETTINGS_HINT = "set it in Settings › AI Personas (no restart needed)"
-AUTH_REQUIRED = -32000  # ACP's error code for "authentication required"
 
 
 class BaseAcpPersona(BasePersona):
@@ -212,9 +213,12 @@ class BaseAcpPersona(BasePersona):
             self.writer, show_path=self.session.show_path, terminals=self.session.terminals
         )
         try:
-            response = await self.session.prompt(
+            reply = self.session.prompt(
                 await self.prompt_blocks(message), renderer, self.runtime.settings.turn_idle_timeout
             )
+            if self.context.queue_changed is not None:  # runs once the prompt is sent: what
+                asyncio.get_running_loop().call_soon(self.context.queue_changed)  # waits may join it
+            response = await reply
         except AgentGone as exc:
             renderer.abort("failed")
             await self.send_message(
@@ -246,21 +250,7 @@ class BaseAcpPersona(BasePersona):
             self.runtime.signed_in.add(self.launch().program_key)
 
     def _error_text(self, exc: Exception) -> str:
-        """The agent's error, and when it is about signing in, what the person can do about it."""
-        text = f"⚠️ **{self.name}**'s agent answered with an error: {exc}"
-        details = f"{exc} {getattr(exc, 'data', '') or ''}".lower()
-        names = type(self).credential_names(self.definition, self.runtime)
-        signing_in = getattr(exc, "code", None) == AUTH_REQUIRED or any(
-            word in details for word in ("auth", "api key", "api_key", "not set", "login", "credential")
-        )
-        if names and signing_in:
-            listed = " or ".join(f"`{n}`" for n in names[:2])
-            text += (
-                f"\n\n🔑 **{self.name}** needs {listed}, or a sign-in: set it in **Settings › AI Personas** "
-                "(it takes effect with your next message, no restart needed), or use the agent's own "
-                "sign-in there."
-            )
-        return text
+        return agent_error_text(self.name, exc, type(self).credential_names(self.definition, self.runtime))
 
     async def prompt_blocks(self, message: Message) -> list[Any]:
         from acp import text_block
@@ -291,6 +281,16 @@ class BaseAcpPersona(BasePersona):
         for reason in refused:
             self.notice(f"⚠️ An attachment was not given to **{self.name}**: {reason}")
         return [text_block(text), *attached]
+
+    def can_send_now(self) -> bool:
+        from .steering import can_steer
+
+        return can_steer(self._session)
+
+    async def send_now(self, message: Message) -> bool:
+        from .steering import steer
+
+        return await steer(self.session, await self.prompt_blocks(message))
 
     async def on_stop(self) -> None:
         if self._session is not None:

@@ -167,6 +167,11 @@ class TurnRenderer:
             return
         self.writer.note(f"ℹ️ {text.strip()}")
 
+    def break_reply(self) -> None:
+        """The person sent a message into this turn: the reply goes on in a new message, below it."""
+        self._close_text()
+        self._close_thought()
+
     def _close_text(self) -> None:
         if self.text is not None:
             self.text.close()

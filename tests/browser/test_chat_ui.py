@@ -350,31 +350,6 @@ async def test_the_selected_lines_of_a_cell_reach_claude_with_the_message(browse
     await page.close()
 
 
-async def test_a_message_sent_while_claude_works_waits_visibly_and_can_be_taken_back(
-    browser, lab_server, fake_model
-):
-    await create_chat(lab_server, "queue.chat")
-    words = " ".join(f"saga{i}" for i in range(300))
-    fake_model.queue("anthropic", Turn(text=words, chunks=300, delay=0.05))
-    page = await open_chat(browser, lab_server, "queue.chat")
-    await send(page, "@Claude tell me a long saga")
-    await expect(message(page, "saga3 ").first).to_be_visible(timeout=60_000)
-    await send(page, "@Claude and then summarise it")
-    waiting = message(page, "and then summarise it").locator(".jp-AIPersonas-queued")
-    await expect(waiting).to_contain_text("Waiting for Claude", timeout=15_000)
-    # the stop button stays on the reply under way, not on the message that waits
-    await expect(message(page, "saga3 ").locator(".jp-AIPersonas-stop")).to_have_count(1)
-    await expect(message(page, "and then summarise it").locator(".jp-AIPersonas-stop")).to_have_count(0)
-    await shot(page, "queued-message")
-    await waiting.get_by_role("button", name="Cancel").click()
-    await expect(waiting).to_have_count(0, timeout=15_000)
-    await expect(message(page, "saga299").first).to_be_visible(timeout=60_000)
-    await asyncio.sleep(2)  # a dropped message never reaches the agent
-    asked = json.dumps([r["body"] for r in fake_model.model_requests("anthropic")])
-    assert "summarise" not in asked
-    await page.close()
-
-
 PIXEL = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 PASTE = """(pixel) => {
   const bytes = Uint8Array.from(atob(pixel), c => c.charCodeAt(0));

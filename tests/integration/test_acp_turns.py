@@ -278,3 +278,67 @@ async def test_messages_waiting_for_a_busy_persona_show_in_the_chat_and_can_be_t
         await chat.wait_for(lambda: not queue(), what="an empty queue")
         await chat.settle(1.0)
         assert not any("the third" in body for body in chat.bodies_from("Scripted"))
+
+
+def waiting_entries(chat: ChatClient) -> list[dict]:
+    return [e for s in chat.awareness.states.values() for e in (s or {}).get(QUEUE_KEY, [])]
+
+
+async def test_a_waiting_message_sent_now_is_answered_in_the_turn_under_way(acp_server, chat_path):
+    """An agent that takes messages during a turn (the steering extension of claude-agent-acp)
+    gets a waiting message at once when its sender asks; the reply goes on below it."""
+    async with ChatClient(acp_server, chat_path) as chat:
+        chat.send("@Scripted listen 30")
+        await chat.wait_for_text("Scripted", "..")
+        follow_up = chat.send("@Scripted also look at the plot")
+        await chat.wait_for(
+            lambda: (
+                [(e["message_id"], e["can_send_now"]) for e in waiting_entries(chat)] == [(follow_up, True)]
+            ),
+            what="the follow-up waiting, with Send now offered",
+        )
+        async with acp_server.client() as client:
+            sent = await client.post(
+                "api/ai-personas/send-now", json={"chat": chat_path, "message_id": follow_up}
+            )
+            again = await client.post(
+                "api/ai-personas/send-now", json={"chat": chat_path, "message_id": follow_up}
+            )
+        assert sent.json() == {"sent": ["Scripted"]}
+        assert again.status_code == 404 and "not waiting" in again.text
+        await chat.wait_for_text("Scripted", "Heard during the turn: also look at the plot")
+        await chat.wait_for(
+            lambda: not waiting_entries(chat) and "Scripted" not in chat.writers(), what="idle"
+        )
+        await chat.settle(1.0)
+        order = [m["id"] for m in chat.messages()]
+        answer = next(m["id"] for m in chat.messages_from("Scripted") if "Heard during" in m["body"])
+        dots = next(m["id"] for m in chat.messages_from("Scripted") if m["body"].startswith(".."))
+        assert order.index(dots) < order.index(follow_up) < order.index(answer)
+        assert "Heard" not in next(m["body"] for m in chat.messages() if m["id"] == dots)
+        # answered once, in the turn it was sent into
+        assert not any("You said: also look at the plot" in b for b in chat.bodies_from("Scripted"))
+
+
+async def test_a_message_cannot_be_sent_into_a_turn_someone_else_asked_for(acp_server, chat_path):
+    async with (
+        ChatClient(acp_server, chat_path) as alice,
+        ChatClient(acp_server, chat_path, username="bob") as bob,
+    ):
+        alice.send("@Scripted listen 8")
+        await alice.wait_for_text("Scripted", "..")
+        waiting = bob.send("@Scripted look at mine instead")
+        await bob.wait_for(
+            lambda: (
+                [(e["message_id"], e["can_send_now"]) for e in waiting_entries(bob)] == [(waiting, False)]
+            ),
+            what="bob's message waiting, without Send now",
+        )
+        async with acp_server.client() as client:
+            refused = await client.post(
+                "api/ai-personas/send-now", json={"chat": chat_path, "message_id": waiting}
+            )
+        assert refused.status_code == 409 and "waits for its turn" in refused.text
+        assert [e["message_id"] for e in waiting_entries(bob)] == [waiting]  # still in its place
+        await bob.wait_for_text("Scripted", "nothing came", timeout=30)
+        await bob.wait_for_text("Scripted", "You said: look at mine instead", timeout=30)

@@ -65,7 +65,7 @@ async def test_only_who_asked_and_the_owner_answer_requests_and_stop_replies(sha
         assert "run with olivia's programs and keys" in await personas
 
 
-async def test_only_who_sent_a_waiting_message_or_the_owner_may_take_it_back(shared_server):
+async def test_only_who_sent_a_waiting_message_or_the_owner_may_take_it_back_or_send_it_now(shared_server):
     async with ChatClient(shared_server, "queue.chat", username="alice") as alice:
         alice.send("@Scripted stream 200 0.03")
         await alice.wait_for_text("Scripted", "c2 ")
@@ -80,5 +80,9 @@ async def test_only_who_sent_a_waiting_message_or_the_owner_may_take_it_back(sha
             response = await client.post(
                 "api/ai-personas/stop", json={"chat": "queue.chat", "message_id": waiting}
             )
+            pushed = await client.post(
+                "api/ai-personas/send-now", json={"chat": "queue.chat", "message_id": waiting}
+            )
         assert response.status_code == 403 and "alice, who sent it, or olivia" in response.text
+        assert pushed.status_code == 403 and "or olivia may send it now" in pushed.text
         await alice.wait_for_text("Scripted", "Hello from the scripted agent!", timeout=60)

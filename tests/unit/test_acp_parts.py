@@ -153,3 +153,21 @@ def test_back_off_grows_with_repeated_crashes(tmp_path: Path):
     assert 3 < supervisor.backoff("k") <= 4  # three in a row: wait 4 s
     supervisor._crashes["k"] = __import__("collections").deque([now - 500] * 5, maxlen=10)
     assert supervisor.backoff("k") == 0  # old crashes are forgotten
+
+
+def test_only_an_agent_announcing_steering_is_sent_messages_during_a_turn():
+    from types import SimpleNamespace
+
+    from acp.schema import InitializeResponse
+
+    from jupyter_ai_personas.acp_client.steering import steers
+
+    def process(meta: object) -> SimpleNamespace:
+        return SimpleNamespace(init=InitializeResponse.model_validate({"protocolVersion": 1, "_meta": meta}))
+
+    assert steers(process({"steering": {"supported": True}}))  # claude-agent-acp 0.101
+    assert not steers(process({"steering": {"supported": "yes"}}))
+    assert not steers(process({"steering": True}))
+    assert not steers(process(None))
+    assert not steers(SimpleNamespace(init=None))  # not initialized yet
+    assert not steers(None)

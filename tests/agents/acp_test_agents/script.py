@@ -108,6 +108,20 @@ class Script(MoreVerbs):
             await self.reply.say("waited")
             return "end_turn"
 
+    async def do_listen(self, rest: str, text: str) -> str:
+        """Streams "." until a message comes into the turn, answers it, and ends."""
+        deadline = asyncio.get_running_loop().time() + float(rest or 30)
+        while asyncio.get_running_loop().time() < deadline:
+            if self.session.cancelled.is_set():
+                return "cancelled"
+            if not self.session.steered.empty():
+                await self.reply.say(f"Heard during the turn: {self.session.steered.get_nowait()}")
+                return "end_turn"
+            await self.reply.say(".")
+            await asyncio.sleep(0.1)
+        await self.reply.say("nothing came")
+        return "end_turn"
+
     async def do_think(self, rest: str, text: str) -> None:
         for word in ("Let me", " think", " about it."):
             await self.update(update_agent_thought_text(word))

@@ -4,6 +4,8 @@
     stream N D                N chunks, D seconds apart (honours session/cancel)
     linger                    streams until cancelled, then sends "LATE" chunks for 1.5 s more
     wait S                    says nothing for S seconds (honours session/cancel), then "waited"
+    listen S                  streams "." until a message is sent into the turn (_session/steering),
+                              answers it and ends; "nothing came" after S seconds
     bench N D [SIZE]          SIZE characters (20,000) in N chunks, one every D seconds
     think                     thoughts, then text
     plan                      a plan whose entries progress
@@ -28,7 +30,8 @@
     anything else             "You said: ..."
 
 Sessions are kept in $SCRIPTED_AGENT_STATE (one JSON file each) so that session/load and
-session/resume work after a restart. SCRIPTED_AGENT_MODE=exit-at-start|hang-at-start makes
+session/resume work after a restart. It announces the steering extension unless
+SCRIPTED_AGENT_STEER=0. SCRIPTED_AGENT_MODE=exit-at-start|hang-at-start makes
 the program fail before `initialize`.
 """
 
@@ -91,6 +94,8 @@ class Session:
         self.answers: list[str] = []
         self.model, self.mode = MODELS[0], MODES[0]
         self.cancelled = asyncio.Event()
+        self.turn_running = False
+        self.steered: asyncio.Queue[str] = asyncio.Queue()  # texts sent into the running turn
 
     def save(self) -> None:
         STATE.mkdir(parents=True, exist_ok=True)
@@ -160,7 +165,23 @@ class ScriptedAgent:
                 ),
             ),
             agent_info=Implementation(name="scripted-acp-agent", title="Scripted agent", version="1.0"),
+            field_meta={"steering": {"supported": True}}
+            if os.environ.get("SCRIPTED_AGENT_STEER", "1") == "1"
+            else None,
         )
+
+    async def ext_method(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """The steering extension, as claude-agent-acp implements it."""
+        if method != "session/steering" or os.environ.get("SCRIPTED_AGENT_STEER", "1") != "1":
+            raise acp.RequestError.method_not_found(f"_{method}")
+        session = self.sessions.get(params.get("sessionId", ""))
+        if session is None:
+            raise acp.RequestError.invalid_params({"sessionId": "unknown"})
+        if not session.turn_running:
+            return {"outcome": "promptRequired", "reason": "noRunningTurn"}
+        texts = [block.get("text", "") for block in params.get("prompt", []) if block.get("type") == "text"]
+        session.steered.put_nowait(texts[0] if texts else "")
+        return {"outcome": "injected"}
 
     async def authenticate(self, method_id: str, **kwargs: Any) -> None:
         return None
@@ -259,9 +280,11 @@ class ScriptedAgent:
         session.cancelled.clear()
         session.prompts.append(text)
         reply = Reply(self.conn, session)
+        session.turn_running = True
         try:
             stop = await Script(self.conn, session, reply).run(text, links)
         finally:
+            session.turn_running = False
             session.answers.append(reply.text)
             session.save()
         return PromptResponse(stop_reason=stop)
