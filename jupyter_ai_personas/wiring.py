@@ -108,6 +108,7 @@ def path_rules(serverapp: Any, root: Path) -> PathRules:
 
 
 def preload_agent_sdk() -> None:
-    """Import the ACP SDK (~0.6 s) ahead of the first agent, which would otherwise wait for it."""
-    for module in ("acp", f"{__package__}.acp_client.process", f"{__package__}.acp_client.agent_session"):
-        importlib.import_module(module)
+    """Import what the first agent would otherwise wait for: the ACP SDK (~0.6 s) and the
+    modules of a turn."""
+    for module in ("acp", "process", "agent_session", "attachments", "render", "steering"):
+        importlib.import_module(module if module == "acp" else f"{__package__}.acp_client.{module}")

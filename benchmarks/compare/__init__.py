@@ -12,7 +12,15 @@ import sys
 from typing import Any
 
 from .browser import Chromium, browser_latency
-from .measures import cold_latency, crowd, idle_without_runtime, startup_seconds, streamed_reply, warm_latency
+from .measures import (
+    agent_start_seconds,
+    cold_latency,
+    crowd,
+    idle_without_runtime,
+    startup_seconds,
+    streamed_reply,
+    warm_latency,
+)
 from .report import NOTES, plot, table
 from .runtimes import OURS, V3, V3_NODELAY, V3_VENV, Runtime
 
@@ -74,6 +82,7 @@ async def run() -> dict[str, Any]:
                 )
                 for _ in range(COLD):
                     add(runtime, "cold", await cold_latency(runtime))
+                    add(runtime, "agent_start", await agent_start_seconds())  # the same program
             for runtime in alternate(index):
                 add(runtime, "stream", await streamed_reply(runtime))
             for runtime in alternate(index):

@@ -14,12 +14,13 @@ from tests.support.chat_client import ChatClient
 from tests.support.server import JupyterServer
 
 from ..common import cpu_seconds
-from .runtimes import Runtime, open_ready_chat, persona_messages, running
+from .runtimes import AGENT, Runtime, open_ready_chat, persona_messages, running
 
 GREETING = "Hello from the minimal agent!"
 REPLY = 20_000
 BENCH = "bench 2000 0.01"  # 20 KB as 2,000 chunks, one every 10 ms
 IDLE_SECONDS = 10.0
+INITIALIZE = b'{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": 1}}\n'
 
 
 def busy(chat: ChatClient) -> bool:
@@ -76,6 +77,27 @@ async def cold_latency(runtime: Runtime) -> float:
         ):
             await asyncio.sleep(0.5)  # the server is idle again, as when a person starts typing
             return await greet(runtime, person, watcher)
+
+
+async def agent_start_seconds() -> float:
+    """The agent program alone, from its spawn to its answer to `initialize`: the floor under
+    both runtimes' cold first chunk (they start the same program)."""
+    started = time.monotonic()
+    process = await asyncio.create_subprocess_exec(
+        str(AGENT),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+        env={"PATH": f"{AGENT.parent}:/usr/bin:/bin", "HOME": tempfile.gettempdir()},
+    )
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write(INITIALIZE)
+    await process.stdin.drain()
+    await process.stdout.readline()
+    elapsed = time.monotonic() - started
+    process.stdin.close()
+    await process.wait()
+    return elapsed
 
 
 async def streamed_reply(runtime: Runtime) -> dict[str, float]:
