@@ -236,9 +236,9 @@ jupyter-ai-router 0.1.1, jupyter-ai-acp-client 0.3.3) in its own virtual environ
   the wake-up per chunk is the bulk, ~0.25 ms each to read the pipe (0.55 s per reply for a
   bare asyncio loop, 0.95 s through the ACP SDK's connection, which starts a task per
   notification); JSON and pydantic validation cost ~4 µs per chunk. Ours reads the agent's
-  session updates itself, in order and without a task each, and pauses the pipe for 50 ms
+  session updates itself, in order and without a task each, and pauses the pipe for 150 ms
   after a text chunk so that the chunks arriving meanwhile are read together (the chat shows
-  the reply every 0.2 s anyway; the first chunk is read at once): 0.26 s for the reading.
+  the reply every 0.2 s anyway; the first chunk is read at once).
   Most of what is left is jupyter-collaboration's SQLite store, which opens a connection (a
   thread) for each of the ~150 document updates a reply makes.
 - *Document growth and bytes*: the reply is one message whose body is shared text while it

@@ -30,7 +30,7 @@ from acp.schema import SessionNotification
 from acp.task import MessageSender, TaskSupervisor
 
 UPDATE = "session/update"
-READ_PAUSE = 0.05  # seconds: a quarter of the default flush_interval
+READ_PAUSE = 0.15  # seconds: less than the default flush_interval (0.2 s), at which the chat shows it
 log = logging.getLogger(__name__)
 
 
