@@ -141,23 +141,26 @@ class ChatWriter:
         it sees. It skips those posted while a freshly loaded room is "dirty"; left marked, they
         are moved when the room is next loaded from disk, and jupyterlab-chat 0.25 loses a
         message it moves (see `upstream`)."""
-        ymessages = self.ychat.ymessages
-        with self.ychat.ydoc.transaction():
-            for index in range(len(ymessages)):
-                ymessage = ymessages[index]
-                if not isinstance(ymessage, Map) or not ymessage.get("raw_time"):
-                    continue
-                if message_ids is None or ymessage.get("id") in message_ids:
-                    ymessage["raw_time"] = False
+        self._settle(message_ids, live_replies=False)
 
-    def settle_live_replies(self) -> None:
-        """A chat saved while a reply streamed (the server then crashed) keeps that reply's live
-        MIME model: drop it, so that every client shows the message as a usual one."""
+    def settle_attached(self) -> None:
+        """Tidy a chat as it is attached, in one pass: people's messages timed by the server (see
+        `settle_client_times`), and no reply left live (a chat saved while a reply streamed, then
+        the server crashed): its live MIME model dropped, so every client shows a usual message."""
+        self._settle(None, live_replies=True)
+
+    def _settle(self, message_ids: list[str] | None, *, live_replies: bool) -> None:
         ymessages = self.ychat.ymessages
         with self.ychat.ydoc.transaction():
             for index in range(len(ymessages)):
                 ymessage = ymessages[index]
-                mime_model = ymessage.get("mime_model") if isinstance(ymessage, Map) else None
+                if not isinstance(ymessage, Map):
+                    continue
+                if ymessage.get("raw_time") and (message_ids is None or ymessage.get("id") in message_ids):
+                    ymessage["raw_time"] = False
+                if not live_replies:
+                    continue
+                mime_model = ymessage.get("mime_model")
                 data = mime_model.get("data") if isinstance(mime_model, Map | dict) else None
                 if isinstance(data, Map | dict) and LIVE_MIME in data:
                     del ymessage["mime_model"]

@@ -100,8 +100,7 @@ class ChatSession:
             if message_id not in on_disk:
                 fresh.append(message_from(data))
         self._subscription = self.ychat.ymessages.observe(self._on_messages_event)
-        self.writer.settle_client_times()
-        self.writer.settle_live_replies()
+        self.writer.settle_attached()
         for message in fresh:
             self.spawn(self.handle(message))
 

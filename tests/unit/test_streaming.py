@@ -185,6 +185,6 @@ async def test_a_reply_saved_mid_stream_reads_back_as_a_usual_message():
     reloaded = YChat()
     reloaded.set(saved)
     assert reloaded.get_messages()[0].mime_model is not None
-    ChatWriter(reloaded).settle_live_replies()  # when the chat is attached again
+    ChatWriter(reloaded).settle_attached()  # when the chat is attached again
     (message,) = reloaded.get_messages()
     assert message.body == "half a reply when the server died" and message.mime_model is None
