@@ -140,5 +140,8 @@ beyond the run-to-run spread: writing once per second instead of every 0.2 s (0.
 periodic save while the reply streams (0.62 s), a 30 s save delay in jupyter-collaboration
 (0.77 s). An idle server with the same two clients costs 0.06 s over the same 21 s. What is
 left is mostly per-update work upstream (the store opens a connection per update) and the
-agent's own 2,000 messages.
+agent's own 2,000 messages. A longer pause of the agent's pipe between batches of chunks
+(150 ms instead of 50 ms, still under the chat's 0.2 s; measured on 2026-11-28 with the compare
+harness's streamed reply, 3–6 runs each): 0.81 s (0.78–0.83) → 0.70 s (0.64–0.75); 200 ms gave
+0.67 s (0.61–0.72), within the spread of 150 ms and with more delay for what follows a stream.
 """
