@@ -11,7 +11,7 @@ from .chat import ChatWriter
 from .definitions import MergedPersonas, PersonaDefinition
 from .message_meta import WaitingMessage
 from .permissions import PermissionBroker
-from .persona import BasePersona, PersonaContext
+from .persona import BasePersona, PersonaContext, SendNowOutcome
 from .questions import QuestionBroker
 from .runtime import Runtime
 from .turns import Turn, TurnEndCallback, TurnRunner
@@ -119,7 +119,7 @@ class PersonaManager:
             chat_path=self.chat_path,
             permissions=self.permissions,
             questions=self.questions,
-            queue_changed=self.publish_queue,
+            queue_changed=self._publish_queue_quietly,
         )
         try:
             entry.persona = definition.persona_class(context)
@@ -162,6 +162,12 @@ class PersonaManager:
         ]
         self.writer.publish_queue(waiting)
 
+    def _publish_queue_quietly(self) -> None:
+        try:
+            self.publish_queue()
+        except Exception:  # showing the queue is cosmetic: never let it break a turn
+            self.log.debug("queue not published", exc_info=True)
+
     def _can_send_now(self, entry: PersonaEntry, turn: Turn) -> bool:
         """Only into a turn of the same person's: a turn asked by someone else stays theirs."""
         current = entry.runner.current if entry.runner is not None else None
@@ -172,22 +178,30 @@ class PersonaManager:
         except Exception:
             return False
 
-    async def send_now(self, entry: PersonaEntry, turn: Turn) -> bool:
-        """Give a waiting message to the turn under way; False (and it waits on, in its place)
-        when the agent does not take it."""
+    async def send_now(self, entry: PersonaEntry, turn: Turn) -> SendNowOutcome:
+        """Give a waiting message to the turn under way, if that turn is still the one vetted
+        when it goes. "refused": it waits again, in its place; "unknown": it may have reached the
+        agent, so it is not queued again (never answered twice), and the chat says so."""
         runner, persona = entry.runner, entry.persona
         if runner is None or persona is None or not self._can_send_now(entry, turn):
-            return False
-        position = runner.waiting.index(turn)
-        runner.drop(turn.message.id)  # never started twice while the agent is asked
+            return "refused"
+        current = runner.current
+        position = runner.take_for_sending(turn)
+        outcome: SendNowOutcome = "refused"
         try:
-            sent = await persona.send_now(turn.message)
-        except Exception:
-            self.log.warning("%s did not take a message into its turn", entry.name, exc_info=True)
-            sent = False
-        if not sent:
-            runner.put_back(turn, position)
-        return sent
+            outcome = await persona.send_now(
+                turn.message, lambda: runner.current is current and self._can_send_now(entry, turn)
+            )
+        except Exception:  # raised before anything was sent (its blocks): it waits again
+            self.log.warning("%s could not be given a message during its turn", entry.name, exc_info=True)
+        finally:
+            runner.sent(turn, put_back_at=position if outcome == "refused" else None)
+        if outcome == "unknown":
+            persona.writer.note(
+                f"⚠️ **{entry.name}**'s agent did not confirm it took your message during its turn: "
+                "if it is not answered, send it again."
+            )
+        return outcome
 
     def _runners(self, key: str | None) -> list[tuple[PersonaEntry, TurnRunner]]:
         return [
@@ -199,7 +213,7 @@ class PersonaManager:
     def waiting(self, message_id: str, key: str | None = None) -> tuple[PersonaEntry, Turn] | None:
         """The persona a message waits for (one of them: `key`), and its queued turn."""
         for entry, runner in self._runners(key):
-            for turn in runner.waiting:
+            for turn in [*runner.waiting, *runner.sending]:
                 if turn.message.id == message_id:
                     return entry, turn
         return None

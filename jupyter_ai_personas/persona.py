@@ -6,7 +6,7 @@ import logging
 import re
 from collections.abc import AsyncIterable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from jupyterlab_chat.models import Message, User
 from pydantic import BaseModel, ConfigDict
@@ -31,6 +31,9 @@ class PersonaDefaults(BaseModel):
     description: str = ""
     avatar: str | None = None  # an emoji, or an image file (absolute or next to the module)
     system_prompt: str = ""
+
+
+SendNowOutcome = Literal["injected", "refused", "unknown"]
 
 
 @dataclass
@@ -119,9 +122,10 @@ class BasePersona:
         """Whether a message waiting for this persona can go into the turn under way."""
         return False
 
-    async def send_now(self, message: Message) -> bool:
-        """Give `message` to the turn under way; False when it was not taken (it then waits)."""
-        return False
+    async def send_now(self, message: Message, still_current: Callable[[], bool]) -> SendNowOutcome:
+        """Give `message` to the turn under way, if `still_current()` right before it goes:
+        "injected", "refused" (nothing was sent: it waits on), or "unknown" (sent, unconfirmed)."""
+        return "refused"
 
     async def shutdown(self) -> None:
         """Called when the persona leaves the chat (reload, chat closed, server stop)."""

@@ -137,6 +137,8 @@ class WaitingMessageRoute(PersonasAPIHandler):
         for each: `persona` picks one), if the caller sent it or owns the server."""
         manager = session.manager
         entry = manager.by_id_or_name(persona) if persona else None
+        if persona and entry is None:
+            raise web.HTTPError(404, f"no persona {persona} in this chat")
         found = manager.waiting(message_id, entry.definition.key if entry is not None else None)
         if found is None:
             raise web.HTTPError(404, "that message is not waiting (it may have started: stop the reply)")
@@ -156,13 +158,16 @@ class SendNowHandler(WaitingMessageRoute):
         body = self.parse(SendNowBody)
         session = self.chat_session(body.chat, body.chat_id)
         entry, turn = self.waiting_message(session, body.message_id, body.persona, "send it now")
-        if not await session.manager.send_now(entry, turn):
+        if entry.runner is not None and turn in entry.runner.sending:
+            raise web.HTTPError(409, "that message is being sent already")
+        outcome = await session.manager.send_now(entry, turn)
+        if outcome == "refused":
             raise web.HTTPError(
                 409,
-                f"{entry.name} takes no message during this turn (its agent does not, or the turn is "
-                "not one you asked for): it waits for its turn.",
+                f"{entry.name} takes no message during this turn (its agent does not, the turn has "
+                "ended, or it is not one you asked for): it waits for its turn.",
             )
-        self.finish(json.dumps({"sent": [entry.name]}))
+        self.finish(json.dumps({"sent": [entry.name], "confirmed": outcome == "injected"}))
 
 
 class StopHandler(WaitingMessageRoute):

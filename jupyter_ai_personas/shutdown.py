@@ -26,8 +26,12 @@ def stop_on_sigint(serverapp: Any, log: logging.Logger) -> bool:
     """Route SIGINT to the server's own stop when nobody else handles it; True if we did."""
     if threading.current_thread() is not threading.main_thread():
         return False
-    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-        return False  # an interactive server (its confirmation prompt), or a host's own handler
+    current = signal.getsignal(signal.SIGINT)
+    if current is not signal.default_int_handler:
+        # an interactive server (its confirmation prompt), a host's own handler, or SIGINT ignored
+        # by whoever started the server (inherited): said, as SIGINT then does not stop it
+        log.info("SIGINT is left to its handler here: %r", current)
+        return False
     stop = stop_signal_handler(serverapp)
     if stop is None:
         return False

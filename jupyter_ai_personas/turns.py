@@ -43,6 +43,7 @@ class TurnRunner:
         self._on_turn_end = on_turn_end
         self._on_queue_change = on_queue_change
         self._queue: deque[Turn] = deque()
+        self._sending: dict[str, Turn] = {}  # taken out of the queue while the agent is given them
         self._wakeup = asyncio.Event()
         self._current: Turn | None = None
         self._task: asyncio.Task[None] | None = None
@@ -75,20 +76,39 @@ class TurnRunner:
         self._wakeup.set()
         self._queue_changed()
 
+    @property
+    def sending(self) -> list[Turn]:
+        """Waiting messages being sent into the turn under way (see `take_for_sending`)."""
+        return list(self._sending.values())
+
     def drop(self, message_id: str) -> Turn | None:
-        """Take a waiting message out of the queue, unanswered."""
+        """Take a waiting message out of the queue, unanswered (one being sent: not put back)."""
         for turn in self._queue:
             if turn.message.id == message_id:
                 self._queue.remove(turn)
                 self._queue_changed()
                 return turn
-        return None
+        turn = self._sending.get(message_id)
+        if turn is not None:
+            turn.stopped = True
+        return turn
 
-    def put_back(self, turn: Turn, position: int = 0) -> None:
-        """Queue a turn taken out with `drop` again, in its place."""
-        if self._closed:
+    def take_for_sending(self, turn: Turn) -> int:
+        """Take a waiting turn out of the queue (so it never starts) while it is sent into the
+        turn under way; a stop or a cancel still reaches it. Returns its place."""
+        position = self._queue.index(turn)
+        self._queue.remove(turn)
+        self._sending[turn.message.id] = turn
+        self._queue_changed()
+        return position
+
+    def sent(self, turn: Turn, *, put_back_at: int | None = None) -> None:
+        """The send is over; the turn waits again in its place when it was not taken (nor
+        stopped or cancelled meanwhile)."""
+        self._sending.pop(turn.message.id, None)
+        if put_back_at is None or turn.stopped or self._closed:
             return
-        self._queue.insert(min(position, len(self._queue)), turn)
+        self._queue.insert(min(put_back_at, len(self._queue)), turn)
         self._wakeup.set()
         self._queue_changed()
 
@@ -108,6 +128,10 @@ class TurnRunner:
         dropped = [t for t in self._queue if requester is None or t.requester == requester]
         for turn in dropped:
             self._queue.remove(turn)
+        for turn in self._sending.values():  # the send goes on; the message will not wait again
+            if requester is None or turn.requester == requester:
+                turn.stopped = True
+                dropped.append(turn)
         if dropped:
             self._queue_changed()
         turn, task = self._current, self._task

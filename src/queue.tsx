@@ -104,6 +104,7 @@ export function QueueFooter(props: MessageFooterSectionProps): JSX.Element | nul
   const { model, message } = props;
   const queue = chatQueue(model);
   const [waiting, setWaiting] = React.useState(() => queue.get(message.id));
+  const [pending, setPending] = React.useState(false);
   React.useEffect(
     () =>
       queue.subscribe(() => {
@@ -116,18 +117,25 @@ export function QueueFooter(props: MessageFooterSectionProps): JSX.Element | nul
     return null;
   }
   const chatId = (model as unknown as { id?: string }).id;
-  const warn = (error: { message?: string } | undefined) =>
-    Notification.warning(String(error?.message ?? error), { autoClose: 5000 });
+  const act = (request: () => Promise<unknown>) => {
+    setPending(true); // one request at a time: a second click would only be told it is gone
+    void request()
+      .catch(error => Notification.warning(String(error?.message ?? error), { autoClose: 5000 }))
+      .finally(() => setPending(false));
+  };
+  // only who sent it may send it now (the server checks; an owner can use the REST route)
+  const mine = model.user?.username === message.sender.username;
   return (
     <span className="jp-AIPersonas-queued">
       {waiting.map(entry => (
         <span key={entry.persona}>
           ⏳ Waiting for {entry.name} ({entry.ahead === 1 ? 'after the reply under way' : `${entry.ahead} replies ahead`})
-          {entry.can_send_now && (
+          {entry.can_send_now && mine && (
             <button
               className="jp-AIPersonas-send-now jp-mod-styled"
               title={`Give this message to ${entry.name} now, in the reply under way`}
-              onClick={() => void sendNow({ chatId }, entry.persona, message.id).catch(warn)}
+              disabled={pending}
+              onClick={() => act(() => sendNow({ chatId }, entry.persona, message.id))}
             >
               Send now
             </button>
@@ -135,7 +143,8 @@ export function QueueFooter(props: MessageFooterSectionProps): JSX.Element | nul
           <button
             className="jp-AIPersonas-unqueue jp-mod-styled"
             title={`Take this message back: ${entry.name} will not answer it`}
-            onClick={() => void stopPersona({ chatId }, entry.persona, message.id).catch(warn)}
+            disabled={pending}
+            onClick={() => act(() => stopPersona({ chatId }, entry.persona, message.id))}
           >
             Cancel
           </button>

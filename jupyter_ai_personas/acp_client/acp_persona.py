@@ -15,6 +15,7 @@ and history are inherited.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from jupyterlab_chat.models import Message
@@ -22,7 +23,7 @@ from jupyterlab_chat.models import Message
 from ..agent_credentials import agent_error_text
 from ..mcp.tokens import McpCaller
 from ..message_meta import Notice, metadata
-from ..persona import BasePersona, PersonaContext
+from ..persona import BasePersona, PersonaContext, SendNowOutcome
 from ..specs import PersonaSpec
 from .chat_history import history_text
 from .launch import AgentLaunch, make_launch, spec_launch
@@ -287,10 +288,14 @@ class BaseAcpPersona(BasePersona):
 
         return can_steer(self._session)
 
-    async def send_now(self, message: Message) -> bool:
+    async def send_now(self, message: Message, still_current: Callable[[], bool]) -> SendNowOutcome:
         from .steering import steer
 
-        return await steer(self.session, await self.prompt_blocks(message))
+        session, kept = self.session, list(self.session.preamble)
+        outcome = await steer(session, await self.prompt_blocks(message), still_current)
+        if outcome == "refused" and not session.preamble:
+            session.preamble = kept  # said before the prompt that will carry this message
+        return outcome
 
     async def on_stop(self) -> None:
         if self._session is not None:

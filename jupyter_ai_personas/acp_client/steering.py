@@ -10,9 +10,11 @@ instead of starting a turn of its own, and the message stays with the runtime.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ..persona import SendNowOutcome
     from .agent_session import AgentSession
     from .process import AgentProcess
 
@@ -40,18 +42,32 @@ def can_steer(session: AgentSession | None) -> bool:
     )
 
 
-async def steer(session: AgentSession, blocks: list[Any]) -> bool:
-    """Send `blocks` into the running turn; False when the agent did not take them (no turn
-    under way any more): the caller then queues the message as usual."""
-    if not can_steer(session):
-        return False
+async def steer(
+    session: AgentSession, blocks: list[Any], still_current: Callable[[], bool]
+) -> SendNowOutcome:
+    """Send `blocks` into the running turn, if `still_current()` (the turn it was meant for)
+    right before they go. "refused": nothing reached the agent, or it answered that no turn is
+    under way (the caller queues the message again); "unknown": it may have reached the agent
+    (a timeout, a lost connection, or an agent that started a turn of its own for it)."""
+    from acp import RequestError
+
     renderer = session.renderer
-    if renderer is not None:
-        renderer.break_reply()  # what the agent says from now on shows below the person's message
+    if not can_steer(session) or not still_current():
+        return "refused"
     params = {
         "sessionId": session.session_id,
         "prompt": [block.model_dump(mode="json", by_alias=True, exclude_none=True) for block in blocks],
         "_meta": {"steering": {"idleBehavior": "promptRequired"}},
     }
-    answer = await asyncio.wait_for(session.connection.ext_method(STEER_METHOD, params), STEER_TIMEOUT)
-    return isinstance(answer, dict) and answer.get("outcome") == "injected"
+    try:
+        answer = await asyncio.wait_for(session.connection.ext_method(STEER_METHOD, params), STEER_TIMEOUT)
+    except RequestError:  # the agent refused the request itself: nothing was taken
+        return "refused"
+    except (TimeoutError, ConnectionError):
+        return "unknown"
+    outcome = answer.get("outcome") if isinstance(answer, dict) else None
+    if outcome == "injected":
+        if renderer is not None:
+            renderer.break_reply()  # what the agent says from now on shows below the person's message
+        return "injected"
+    return "refused" if outcome == "promptRequired" else "unknown"

@@ -45,7 +45,8 @@ async def test_a_stop_mid_reply_keeps_the_message_the_reply_and_the_session(tmp_
                 code = await server.stop(sig=getattr(signal, how))
     finally:
         await server.stop()
-    assert code == 0, server.log()[-3000:]
+    said = [line for line in server.log().splitlines() if "SIGINT" in line or "received signal" in line]
+    assert code == 0, "\n".join(said) + "\n" + server.log()[-3000:]
     assert not alive(pid), "the agent outlived the server"
     saved = saved_chat(root, "long.chat")
     bodies = [m["body"] for m in saved["messages"]]

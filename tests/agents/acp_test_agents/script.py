@@ -111,6 +111,13 @@ class Script(MoreVerbs):
     async def do_listen(self, rest: str, text: str) -> str:
         """Streams "." until a message comes into the turn, answers it, and ends."""
         deadline = asyncio.get_running_loop().time() + float(rest or 30)
+        self.session.listening = True
+        try:
+            return await self._listen(deadline)
+        finally:
+            self.session.listening = False
+
+    async def _listen(self, deadline: float) -> str:
         while asyncio.get_running_loop().time() < deadline:
             if self.session.cancelled.is_set():
                 return "cancelled"

@@ -5,7 +5,9 @@
     linger                    streams until cancelled, then sends "LATE" chunks for 1.5 s more
     wait S                    says nothing for S seconds (honours session/cancel), then "waited"
     listen S                  streams "." until a message is sent into the turn (_session/steering),
-                              answers it and ends; "nothing came" after S seconds
+                              answers it and ends; "nothing came" after S seconds. Only a listen
+                              turn takes such messages; one saying "slowly" is answered (refused)
+                              only after the turn ended
     bench N D [SIZE]          SIZE characters (20,000) in N chunks, one every D seconds
     think                     thoughts, then text
     plan                      a plan whose entries progress
@@ -95,6 +97,7 @@ class Session:
         self.model, self.mode = MODELS[0], MODES[0]
         self.cancelled = asyncio.Event()
         self.turn_running = False
+        self.listening = False  # a `listen` turn is under way: it takes messages sent into it
         self.steered: asyncio.Queue[str] = asyncio.Queue()  # texts sent into the running turn
 
     def save(self) -> None:
@@ -177,10 +180,14 @@ class ScriptedAgent:
         session = self.sessions.get(params.get("sessionId", ""))
         if session is None:
             raise acp.RequestError.invalid_params({"sessionId": "unknown"})
-        if not session.turn_running:
-            return {"outcome": "promptRequired", "reason": "noRunningTurn"}
         texts = [block.get("text", "") for block in params.get("prompt", []) if block.get("type") == "text"]
-        session.steered.put_nowait(texts[0] if texts else "")
+        text = texts[0] if texts else ""
+        if "slowly" in text:  # answers only once the turn under way has ended
+            while session.turn_running:
+                await asyncio.sleep(0.05)
+        if not session.listening:  # only `listen` reads what is sent into its turn
+            return {"outcome": "promptRequired", "reason": "noRunningTurn"}
+        session.steered.put_nowait(text)
         return {"outcome": "injected"}
 
     async def authenticate(self, method_id: str, **kwargs: Any) -> None:
