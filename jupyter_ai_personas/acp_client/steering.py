@@ -54,6 +54,9 @@ async def steer(
     renderer = session.renderer
     if not can_steer(session) or not still_current():
         return "refused"
+    if renderer is not None:
+        # before the request: the agent's answer to it can stream in before its reply is read
+        renderer.break_reply()
     params = {
         "sessionId": session.session_id,
         "prompt": [block.model_dump(mode="json", by_alias=True, exclude_none=True) for block in blocks],
@@ -67,7 +70,5 @@ async def steer(
         return "unknown"
     outcome = answer.get("outcome") if isinstance(answer, dict) else None
     if outcome == "injected":
-        if renderer is not None:
-            renderer.break_reply()  # what the agent says from now on shows below the person's message
         return "injected"
     return "refused" if outcome == "promptRequired" else "unknown"

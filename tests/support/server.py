@@ -119,6 +119,9 @@ class JupyterServer:
             stderr=log,
             cwd=self.root_dir,
             start_new_session=True,
+            # as JupyterHub or a service manager starts it: SIGINT not ignored, whatever this
+            # process inherited (a server started with SIGINT ignored rightly keeps ignoring it)
+            preexec_fn=_default_sigint,
         )
         log.close()
         deadline = time.monotonic() + timeout
@@ -156,3 +159,7 @@ class JupyterServer:
 
     def client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.url, headers=self.headers, timeout=30, **self.http_options)
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
