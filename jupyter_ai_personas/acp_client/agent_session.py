@@ -265,6 +265,8 @@ class AgentSession:
         self.replaying = replaying
         self.process.client.bindings[session_id] = self
         self.options.remember(response)
+        for update in self.process.client.claim(session_id):  # announced before we knew the id
+            self.on_update(update)
 
     def _unbind(self) -> None:
         if self.process is not None and self.session_id is not None:

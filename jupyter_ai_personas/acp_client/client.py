@@ -1,11 +1,14 @@
 """AcpClient: our side of the Agent Client Protocol, one per agent process.
 
 The agent's requests and notifications name a session; each session is bound to the
-chat persona's `AgentSession`, whose `requests` do the work.
+chat persona's `AgentSession`, whose `requests` do the work. A session's state that the agent
+announces before we know its id (its commands, mode or options, sent with or right after the
+`session/new` answer, which may be read in the same batch) is kept until the session is bound.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any, Protocol
 
 from acp import Client, RequestError
@@ -102,9 +105,20 @@ class SessionBinding(Protocol):
     def on_process_exit(self) -> None: ...
 
 
+#: the updates that describe a session rather than a turn: kept for a session not bound yet
+SessionState = AvailableCommandsUpdate | CurrentModeUpdate | ConfigOptionUpdate | SessionInfoUpdate
+UNBOUND_SESSIONS_KEPT = 16  # agents open one session at a time per chat: a few suffice
+
+
 class AcpClient(Client):
     def __init__(self) -> None:
         self.bindings: dict[str, SessionBinding] = {}
+        # session id -> its latest state update of each kind, until `claim`
+        self._unbound: OrderedDict[str, dict[str, SessionState]] = OrderedDict()
+
+    def claim(self, session_id: str) -> list[SessionState]:
+        """The state the agent announced for `session_id` before it was bound, in order."""
+        return list(self._unbound.pop(session_id, {}).values())
 
     def _requests(self, session_id: str) -> SessionRequests:
         binding = self.bindings.get(session_id)
@@ -121,6 +135,13 @@ class AcpClient(Client):
         binding = self.bindings.get(session_id)
         if binding is not None:
             binding.on_update(update)
+        elif isinstance(update, SessionState):
+            kept = self._unbound.setdefault(session_id, {})
+            kept.pop(update.session_update, None)  # the latest of each kind, last
+            kept[update.session_update] = update
+            self._unbound.move_to_end(session_id)
+            while len(self._unbound) > UNBOUND_SESSIONS_KEPT:
+                self._unbound.popitem(last=False)
 
     async def request_permission(
         self, session_id: str, tool_call: ToolCallUpdate, options: list[PermissionOption], **kwargs: Any

@@ -106,3 +106,29 @@ def test_a_lone_chunk_never_delays_the_answer_after_it():
         await transport.close()
 
     asyncio.run(run())
+
+
+def test_session_state_announced_before_the_session_is_bound_is_kept_for_it():
+    from acp.schema import AgentMessageChunk, AvailableCommand, AvailableCommandsUpdate, TextContentBlock
+
+    from jupyter_ai_personas.acp_client.client import UNBOUND_SESSIONS_KEPT, AcpClient
+
+    def commands(*names: str) -> AvailableCommandsUpdate:
+        listed = [AvailableCommand(name=n, description=n) for n in names]
+        return AvailableCommandsUpdate(session_update="available_commands_update", available_commands=listed)
+
+    async def main() -> None:
+        client = AcpClient()
+        await client.session_update("new", commands("compact"))
+        await client.session_update("new", commands("compact", "review"))  # the latest counts
+        text = TextContentBlock(type="text", text="late")
+        await client.session_update("new", AgentMessageChunk(session_update="agent_message_chunk", content=text))
+        for n in range(UNBOUND_SESSIONS_KEPT):  # many other sessions: the oldest are forgotten
+            await client.session_update(f"other{n}", commands("x"))
+        assert client.claim("new") == []
+        await client.session_update("s1", commands("compact", "review"))
+        kept = client.claim("s1")
+        assert [[c.name for c in u.available_commands] for u in kept] == [["compact", "review"]]
+        assert client.claim("s1") == []  # claimed once
+
+    asyncio.run(main())

@@ -193,31 +193,27 @@ class ScriptedAgent:
     async def authenticate(self, method_id: str, **kwargs: Any) -> None:
         return None
 
-    def _open(self, session: Session) -> None:
+    async def _open(self, session: Session) -> None:
+        """Register the session and announce its commands before answering: the client reads
+        the announcement before it knows the session id, and must keep it (agents send it with
+        or right after their answer)."""
         self.sessions[session.id] = session
         OPEN_SESSIONS.add(session.id)
         commands = [
             AvailableCommand(name="compact", description="Summarise the session"),
             AvailableCommand(name="review", description="Review the changes"),
         ]
-
-        async def announce() -> None:
-            await asyncio.sleep(0.05)
-            await self.conn.session_update(
-                session.id,
-                AvailableCommandsUpdate(
-                    session_update="available_commands_update", available_commands=commands
-                ),
-            )
-
-        asyncio.ensure_future(announce())
+        await self.conn.session_update(
+            session.id,
+            AvailableCommandsUpdate(session_update="available_commands_update", available_commands=commands),
+        )
 
     async def new_session(
         self, cwd: str, mcp_servers: list[Any] | None = None, **kwargs: Any
     ) -> NewSessionResponse:
         session = Session(uuid.uuid4().hex, cwd, kwargs, list(mcp_servers or []))
         session.save()
-        self._open(session)
+        await self._open(session)
         return NewSessionResponse(
             session_id=session.id, modes=_modes(session), config_options=_options(session)
         )
@@ -229,14 +225,14 @@ class ScriptedAgent:
         for prompt, answer in zip(session.prompts, session.answers, strict=False):
             await self.conn.session_update(session_id, update_user_message_text(prompt))
             await self.conn.session_update(session_id, update_agent_message_text(answer))
-        self._open(session)
+        await self._open(session)
         return LoadSessionResponse(modes=_modes(session), config_options=_options(session))
 
     async def resume_session(
         self, session_id: str, cwd: str, mcp_servers: list[Any] | None = None, **kwargs: Any
     ) -> ResumeSessionResponse:
         session = Session.restore(session_id, cwd, kwargs, list(mcp_servers or []))
-        self._open(session)
+        await self._open(session)
         return ResumeSessionResponse(modes=_modes(session), config_options=_options(session))
 
     async def list_sessions(self, cwd: str | None = None, cursor: str | None = None, **kwargs: Any) -> Any:
