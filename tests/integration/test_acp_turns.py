@@ -5,8 +5,6 @@ The agent is the scripted ACP agent (tests/agents), run as a real subprocess by 
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 import pytest
 import pytest_asyncio

@@ -122,7 +122,8 @@ def test_session_state_announced_before_the_session_is_bound_is_kept_for_it():
         await client.session_update("new", commands("compact"))
         await client.session_update("new", commands("compact", "review"))  # the latest counts
         text = TextContentBlock(type="text", text="late")
-        await client.session_update("new", AgentMessageChunk(session_update="agent_message_chunk", content=text))
+        late = AgentMessageChunk(session_update="agent_message_chunk", content=text)
+        await client.session_update("new", late)
         for n in range(UNBOUND_SESSIONS_KEPT):  # many other sessions: the oldest are forgotten
             await client.session_update(f"other{n}", commands("x"))
         assert client.claim("new") == []
