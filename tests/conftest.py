@@ -12,6 +12,18 @@ import pytest_asyncio
 from tests.support.server import JupyterServer, server_env
 
 ServerFactory = Callable[..., Awaitable[JupyterServer]]
+RUNNING: list[JupyterServer] = []  # the servers of the module under way, whose logs a failure shows
+LOG_TAIL = 6000  # characters of each server's log shown with a failed test
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """A failed test shows the end of its servers' logs: a CI run keeps nothing else."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:
+        for server in RUNNING:
+            report.sections.append((f"server log {server.port} (end)", server.log()[-LOG_TAIL:]))
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -36,12 +48,14 @@ async def start_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterato
             args=args,
             env=env or server_env(home, extra_paths),
         )
-        await server.start()
         servers.append(server)
+        RUNNING.append(server)
+        await server.start()
         return server
 
     yield start
     for server in servers:
+        RUNNING.remove(server)
         with contextlib.suppress(Exception):
             await server.stop()
 

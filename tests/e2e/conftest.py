@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from tests.e2e.fake_model import FakeModel
+from tests.e2e.fake_model import FakeModel, last_user_text
 from tests.support.server import REPO, server_env
 
 GENERATIONS = {
@@ -39,6 +39,24 @@ stream_max_retries = 0
 """
 
 
+MODELS: list[FakeModel] = []  # the fake model of the module under way
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """A failed test shows what the agents asked the fake model (the last requests)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:
+        for model in MODELS:
+            lines = [
+                f"{r['method']} {r['path']} {r.get('protocol', '')} scripted={r.get('scripted')} "
+                f"{last_user_text(r)[:100]!r}"
+                for r in model.requests[-30:]
+            ]
+            report.sections.append(("fake model requests (last 30)", "\n".join(lines)))
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/e2e/" in str(item.fspath):
@@ -49,7 +67,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 async def fake_model() -> AsyncIterator[FakeModel]:
     model = FakeModel()
     await model.start()
+    MODELS.append(model)
     yield model
+    MODELS.remove(model)
     await model.stop()
 
 
