@@ -12,7 +12,7 @@ from ..runtime import Runtime
 from ..trust import file_digest
 from ..watcher import FolderWatcher
 from .builtin_commands import register_builtin_commands
-from .chat_session import ChatSession
+from .chat_session import ChatSession, saved_message_ids
 from .commands import CommandRegistry
 from .session_commands import register_session_commands
 
@@ -40,8 +40,9 @@ class ChatRouter:
         chat_manager.observe_chats(self._on_chat_event)
         self._watcher.start(self._on_folders_changed)
         live = getattr(chat_manager, "_chats_by_id", None) or {}
-        for chat_id, model in list(live.items()):
-            await self.attach(chat_id, model)
+        opened = [(chat_id, model, self._history(model)) for chat_id, model in list(live.items())]
+        for chat_id, model, history in opened:
+            await self.attach(chat_id, model, history)
 
     def prepare_shutdown(self) -> list[tuple[Any, Any]]:
         """Mark the replies in progress and snapshot every chat, without awaiting (see `extension`)."""
@@ -67,12 +68,20 @@ class ChatRouter:
         except Exception:
             self.log.exception("chat event %s for %s failed", action, data.get("path"))
 
-    async def attach(self, chat_id: str, model: Any) -> None:
+    def _history(self, model: Any) -> set[str]:
+        try:
+            return saved_message_ids(self.runtime.root_dir, model.get_path())
+        except ValueError:  # no path (yet): nothing saved
+            return set()
+
+    async def attach(self, chat_id: str, model: Any, history: set[str] | None = None) -> None:
         if not isinstance(model, YChat):
             self.log.warning(
                 "chat %s is not a collaborative YChat; personas need jupyter-collaboration", chat_id
             )
             return
+        if history is None:  # what was saved as the chat opened: read before waiting for the lock
+            history = self._history(model)
         async with self._lock:
             current = self.sessions.get(chat_id)
             if current is not None and current.ychat is model:
@@ -88,7 +97,7 @@ class ChatRouter:
                 self._seen.setdefault(chat_id, set()),
             )
             self.sessions[chat_id] = session
-            await session.start()
+            await session.start(history)
             self._update_watch()
             self.log.info("personas attached to chat %s", session.path)
 

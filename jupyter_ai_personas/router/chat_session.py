@@ -83,21 +83,20 @@ class ChatSession:
         self.closed = False
 
     # -- life cycle --------------------------------------------------------------------
-    async def start(self) -> None:
+    async def start(self, history: set[str]) -> None:
+        """Attach: `history` is the ids of the messages saved when the chat was opened (see
+        `saved_message_ids`); the others were posted since, and are answered."""
         self.writer.ensure_user(self.runtime.system_user())
         self.permissions.expire_stale()
         await self.reload()
         # from here to the subscription nothing awaits: no message can slip between the two
-        on_disk = self._ids_on_disk()
         fresh = []
         for data in self.ychat.ymessages.to_py() or []:
             message_id = data.get("id")
             if not message_id or message_id in self._seen:
                 continue
             self._seen.add(message_id)
-            # Messages saved before this chat was attached are history; the others were
-            # posted while the room was loading and are answered.
-            if message_id not in on_disk:
+            if message_id not in history:
                 fresh.append(message_from(data))
         self._subscription = self.ychat.ymessages.observe(self._on_messages_event)
         self.writer.settle_attached()
@@ -149,13 +148,6 @@ class ChatSession:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             self.runtime.log.error("chat %s: handling failed", self.path, exc_info=task.exception())
-
-    def _ids_on_disk(self) -> set[str]:
-        try:
-            content = json.loads((self.runtime.root_dir / self.path).read_text(encoding="utf-8"))
-            return {m.get("id") for m in content.get("messages", []) if isinstance(m, dict)}
-        except (OSError, ValueError, AttributeError):
-            return set()
 
     # -- personas ----------------------------------------------------------------------
     def folders(self) -> set[Path]:
@@ -336,3 +328,16 @@ class ChatSession:
             entry = self.manager.by_key(key)
             if entry is not None:
                 self.deliver(entry, relay, requester=turn.requester, hop=hop)
+
+
+def saved_message_ids(root_dir: Path, path: str) -> set[str]:
+    """The ids of the messages in a chat's file: its history, when read as the chat opens.
+
+    Read before anything awaits: the room saves the messages posted since it loaded (after
+    `document_save_delay`), and attaching can take seconds (persona files are imported), so a
+    later read would take a new message for history and never answer it."""
+    try:
+        content = json.loads((root_dir / path).read_text(encoding="utf-8"))
+        return {m.get("id") for m in content.get("messages", []) if isinstance(m, dict)}
+    except (OSError, ValueError, AttributeError):
+        return set()

@@ -263,6 +263,20 @@ async def test_persona_code_that_hangs_or_crashes_does_not_stop_the_server(start
     assert await server.stop(timeout=15) == 0  # SIGTERM is heard, however busy that import keeps a thread
 
 
+async def test_a_message_sent_while_the_chat_attaches_slowly_is_answered(start_server, tmp_path):
+    """Attaching a chat imports its persona files; the room saves a message posted meanwhile.
+    The message is still new (not history) and is answered."""
+    home, root = tmp_path / "home", tmp_path / "root"
+    slow = write(root / ".jupyter" / "personas", "slow.py", "import time\ntime.sleep(1.5)\n" + SHOUTY)
+    config_trusting(home, [slow])
+    server = await start_server(root=root, env=server_env(home))
+    async with ChatClient(server, "slow.chat") as chat:
+        chat.send("@Echo are you there")  # while the persona file is imported
+        await chat.wait_for_text("Echo", "Echo: are you there", timeout=20)
+        saved = json.loads((root / "slow.chat").read_text())["messages"]
+        assert any("are you there" in m["body"] for m in saved)  # saved 0.5 s after it was sent
+
+
 async def test_configuration_trusts_a_file_by_path_and_content_not_a_folder(start_server, tmp_path):
     home, root = tmp_path / "home", tmp_path / "root"
     folder = root / ".jupyter" / "personas"
