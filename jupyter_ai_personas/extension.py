@@ -12,12 +12,14 @@ import asyncio
 import importlib
 import os
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jupyter_server.extension.application import ExtensionApp
 from tornado import web
 from traitlets import Bool, Dict, Float, Int, List, Unicode, default
 
+from .chat_loads import ChatLoads
 from .chat_saving import save_snapshots
 from .lab_channel import PAGES_SETTING, LabChannelHandler, LabPages
 from .mcp.endpoint import McpHandler
@@ -198,6 +200,9 @@ class PersonasExtension(ExtensionApp):
     def initialize_settings(self) -> None:
         self.ready = asyncio.Event()  # routes wait for it (`wait_for_runtime`)
         self.settings[PAGES_SETTING] = LabPages()  # the open JupyterLab pages (`lab_channel`)
+        # before the server serves: the history of every chat room that loads (`chat_loads`)
+        self.chat_loads = ChatLoads(Path(self.serverapp.root_dir).expanduser().resolve())
+        self.chat_loads.listen(self.serverapp.event_logger)
 
     async def wait_for_runtime(self) -> Runtime:
         """The runtime, once built; an HTTP error when it failed or takes too long."""
@@ -251,7 +256,7 @@ class PersonasExtension(ExtensionApp):
         if chat_manager is None:
             self.log.error("jupyterlab_chat is not enabled: personas cannot join chats")
             return
-        await self.router.start(chat_manager)
+        await self.router.start(chat_manager, self.chat_loads)
         if self.runtime.mcp_gateway is not None:
             await self.runtime.mcp_gateway.start()
 

@@ -8,11 +8,12 @@ from typing import Any
 
 from jupyterlab_chat.ychat import YChat
 
+from ..chat_loads import ChatLoads
 from ..runtime import Runtime
 from ..trust import file_digest
 from ..watcher import FolderWatcher
 from .builtin_commands import register_builtin_commands
-from .chat_session import ChatSession, saved_message_ids
+from .chat_session import ChatSession
 from .commands import CommandRegistry
 from .session_commands import register_session_commands
 
@@ -34,9 +35,12 @@ class ChatRouter:
         self._watcher = FolderWatcher(log=runtime.log)
         self._lock = asyncio.Lock()
         self._chat_manager: Any = None
+        self._loads = ChatLoads(runtime.root_dir)
 
-    async def start(self, chat_manager: Any) -> None:
+    async def start(self, chat_manager: Any, loads: ChatLoads | None = None) -> None:
+        """Attach to every chat; `loads` heard the rooms load since the server started."""
         self._chat_manager = chat_manager
+        self._loads = loads or self._loads
         chat_manager.observe_chats(self._on_chat_event)
         self._watcher.start(self._on_folders_changed)
         live = getattr(chat_manager, "_chats_by_id", None) or {}
@@ -70,9 +74,10 @@ class ChatRouter:
 
     def _history(self, model: Any) -> set[str]:
         try:
-            return saved_message_ids(self.runtime.root_dir, model.get_path())
+            path = model.get_path()
         except ValueError:  # no path (yet): nothing saved
             return set()
+        return self._loads.history(getattr(model, "room_id", None), path)
 
     async def attach(self, chat_id: str, model: Any, history: set[str] | None = None) -> None:
         if not isinstance(model, YChat):
@@ -80,7 +85,7 @@ class ChatRouter:
                 "chat %s is not a collaborative YChat; personas need jupyter-collaboration", chat_id
             )
             return
-        if history is None:  # what was saved as the chat opened: read before waiting for the lock
+        if history is None:  # before waiting for the lock (`chat_loads` says why)
             history = self._history(model)
         async with self._lock:
             current = self.sessions.get(chat_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
-import json
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
@@ -84,8 +83,8 @@ class ChatSession:
 
     # -- life cycle --------------------------------------------------------------------
     async def start(self, history: set[str]) -> None:
-        """Attach: `history` is the ids of the messages saved when the chat was opened (see
-        `saved_message_ids`); the others were posted since, and are answered."""
+        """Attach: `history` is the ids of the messages in the chat's file when its room loaded
+        (see `chat_loads`); the others were posted since, and are answered."""
         self.writer.ensure_user(self.runtime.system_user())
         self.permissions.expire_stale()
         await self.reload()
@@ -328,16 +327,3 @@ class ChatSession:
             entry = self.manager.by_key(key)
             if entry is not None:
                 self.deliver(entry, relay, requester=turn.requester, hop=hop)
-
-
-def saved_message_ids(root_dir: Path, path: str) -> set[str]:
-    """The ids of the messages in a chat's file: its history, when read as the chat opens.
-
-    Read before anything awaits: the room saves the messages posted since it loaded (after
-    `document_save_delay`), and attaching can take seconds (persona files are imported), so a
-    later read would take a new message for history and never answer it."""
-    try:
-        content = json.loads((root_dir / path).read_text(encoding="utf-8"))
-        return {m.get("id") for m in content.get("messages", []) if isinstance(m, dict)}
-    except (OSError, ValueError, AttributeError):
-        return set()

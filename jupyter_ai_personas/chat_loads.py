@@ -1,0 +1,48 @@
+"""What each chat's file held when its room loaded: its history, told apart from what is new.
+
+A chat's messages on disk when its room loads are history; a message posted after that is
+answered, even when the room saved it before personas attached to the chat (jupyter-collaboration
+saves within a second; attaching can take longer, persona files are imported and jupyterlab-chat's
+`opened` event itself comes after the room is ready). So the file is read on
+jupyter-collaboration's `load` room event, emitted before the room takes content and before any
+client can post; the listener is in place before the server serves.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+COLLABORATION_EVENTS = "https://schema.jupyter.org/jupyter_collaboration/session/v1"
+
+
+def saved_message_ids(root_dir: Path, path: str) -> set[str]:
+    """The ids of the messages in a chat's file."""
+    try:
+        content = json.loads((root_dir / path).read_text(encoding="utf-8"))
+        return {m.get("id") for m in content.get("messages", []) if isinstance(m, dict)}
+    except (OSError, ValueError, AttributeError):
+        return set()
+
+
+class ChatLoads:
+    def __init__(self, root_dir: Path):
+        self.root_dir = root_dir
+        self._history: dict[str, set[str]] = {}  # room id -> the message ids when it loaded
+
+    def listen(self, event_logger: Any) -> None:
+        if event_logger is None:  # a server without events (some tests): the files are read at attach
+            return
+        event_logger.add_listener(schema_id=COLLABORATION_EVENTS, listener=self._on_room_event)
+
+    async def _on_room_event(self, logger: Any, schema_id: str, data: dict[str, Any]) -> None:
+        room, path = str(data.get("room") or ""), data.get("path")
+        if data.get("action") == "load" and room.split(":")[1:2] == ["chat"] and path:
+            self._history[room] = saved_message_ids(self.root_dir, str(path))
+
+    def history(self, room_id: str | None, path: str) -> set[str]:
+        """The chat's history, once (the room's next load is recorded again); for a room that
+        loaded before the listener (the server was starting), its file as it is now."""
+        kept = self._history.pop(room_id, None) if room_id else None
+        return kept if kept is not None else saved_message_ids(self.root_dir, path)
