@@ -37,12 +37,17 @@ class ChatLoads:
         event_logger.add_listener(schema_id=COLLABORATION_EVENTS, listener=self._on_room_event)
 
     async def _on_room_event(self, logger: Any, schema_id: str, data: dict[str, Any]) -> None:
-        room, path = str(data.get("room") or ""), data.get("path")
-        if data.get("action") == "load" and room.split(":")[1:2] == ["chat"] and path:
+        room, path, action = str(data.get("room") or ""), data.get("path"), data.get("action")
+        if room.split(":")[1:2] != ["chat"]:
+            return
+        if action == "load" and path:
             self._history[room] = saved_message_ids(self.root_dir, str(path))
+        elif action == "clean":  # the room is gone: its next load is recorded again
+            self._history.pop(room, None)
 
     def history(self, room_id: str | None, path: str) -> set[str]:
-        """The chat's history, once (the room's next load is recorded again); for a room that
-        loaded before the listener (the server was starting), its file as it is now."""
-        kept = self._history.pop(room_id, None) if room_id else None
+        """The chat's history as its room loaded (kept while the room lives: a chat can be
+        attached more than once per load); for a room that loaded before the listener (the
+        server was starting), its file as it is now."""
+        kept = self._history.get(room_id) if room_id else None
         return kept if kept is not None else saved_message_ids(self.root_dir, path)

@@ -264,9 +264,9 @@ class AgentSession:
         self.session_id = session_id
         self.replaying = replaying
         self.process.client.bindings[session_id] = self
-        self.options.remember(response)
-        for update in self.process.client.claim(session_id):  # announced before we knew the id
+        for update in self.process.client.claim(session_id):  # sent before the answer: older
             self.on_update(update)
+        self.options.remember(response)
 
     def _unbind(self) -> None:
         if self.process is not None and self.session_id is not None:
@@ -376,6 +376,7 @@ class AgentSession:
             if process.capability("session_capabilities", "close") is not None:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(process.connection.close_session(session_id=session_id), 5)
+            process.client.claim(session_id)  # what it announced while closing is not kept
         self.process = None
 
     # -- the agent's notifications -----------------------------------------------------

@@ -45,6 +45,11 @@ def find_cell(notebook: YNotebook, cell_id: str | None = None, index: int | None
     return index % count
 
 
+def predates_cell_ids(notebook: YNotebook) -> bool:
+    """Before nbformat 4.5 cell ids are not saved: jupyter_ydoc's in-memory ids change on reload."""
+    return int(notebook.ydoc.get("meta", type=Map).get("nbformat_minor", 0) or 0) < 5
+
+
 def ensure_cell_ids(notebook: YNotebook) -> bool:
     """Give every cell an id (nbformat 4.5) so that cells can be addressed; True if changed."""
     meta = notebook.ydoc.get("meta", type=Map)
@@ -85,7 +90,7 @@ def insert_cell_at(
     notebook: YNotebook, source: str, cell_type: CellType = "code", index: int | None = None
 ) -> tuple[str, int]:
     """Insert a cell (at the end, or at `index`; negative counts from the end); its id and index."""
-    if int(notebook.ydoc.get("meta", type=Map).get("nbformat_minor", 0) or 0) < 5:
+    if predates_cell_ids(notebook):
         ensure_cell_ids(notebook)  # a cell with an id makes it nbformat 4.5, whose cells all have one
     count = len(notebook.ycells)
     position = count if index is None else max(0, min(index if index >= 0 else count + 1 + index, count))

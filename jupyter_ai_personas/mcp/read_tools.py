@@ -99,7 +99,8 @@ async def read_notebook(ctx: ToolContext, args: ReadNotebookInput) -> ToolResult
         count = len(ycells)
         shown = range(args.start_index, min(count, args.start_index + args.limit))
         cells = [nb.cell_content(ycells[index]) for index in shown]  # only the page is converted
-        if not all(cell.get("id") for cell in cells) and nb.ensure_cell_ids(notebook):
+        lacking = nb.predates_cell_ids(notebook) or not all(cell.get("id") for cell in cells)
+        if lacking and nb.ensure_cell_ids(notebook):  # ids the caller can use after a reload
             cells = [nb.cell_content(ycells[index]) for index in shown]  # with the ids just given
         kernel = nb.kernel_name(notebook)
     ctx.read(api_path, cells)

@@ -20,7 +20,10 @@ def test_the_history_is_the_file_as_the_room_loaded(tmp_path: Path) -> None:
     asyncio.run(loads._on_room_event(None, COLLABORATION_EVENTS, event))
     write_chat(tmp_path, "old", "posted-since")  # the room saved a new message before attaching
     assert loads.history("text:chat:f1", "a.chat") == {"old"}
-    # heard once: a room that loaded before the listener is read as it is now
+    assert loads.history("text:chat:f1", "a.chat") == {"old"}  # attached again: the same history
+    clean = {"room": "text:chat:f1", "path": "a.chat", "action": "clean"}
+    asyncio.run(loads._on_room_event(None, COLLABORATION_EVENTS, clean))
+    # a room whose load was not heard (it loaded before the listener): its file as it is now
     assert loads.history("text:chat:f1", "a.chat") == {"old", "posted-since"}
 
 
