@@ -42,6 +42,8 @@ def find_cell(notebook: YNotebook, cell_id: str | None = None, index: int | None
         raise NotebookError("say which cell: give its `cell_id` (or `index`)")
     if not -count <= index < count:
         raise NotebookError(f"no cell at index {index} (the notebook has {count} cells)")
+    if not notebook.ycells[index].get("id"):  # the answer names the cell by its id
+        ensure_cell_ids(notebook)
     return index % count
 
 

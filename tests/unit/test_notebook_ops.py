@@ -30,6 +30,14 @@ def test_cells_are_found_by_id_or_index_with_clear_errors():
         ops.find_cell(document, index=5)
 
 
+def test_a_cell_found_by_index_has_an_id_to_be_named_by():
+    document = notebook("a", "b")
+    del document.ycells[1]["id"]  # e.g. inserted by a client that gives none
+    assert ops.find_cell(document, index=1) == 1
+    given = ops.cell_ids(document)[1]
+    assert given and ops.find_cell(document, given) == 1
+
+
 def test_edits_are_minimal_so_concurrent_typing_merges():
     person = notebook("import math\nx = 1\n")
     agent = YNotebook(Doc())
