@@ -256,7 +256,7 @@ class PersonasExtension(ExtensionApp):
         if chat_manager is None:
             self.log.error("jupyterlab_chat is not enabled: personas cannot join chats")
             return
-        await self.router.start(chat_manager, self.chat_loads)
+        await self.router.start(chat_manager)
         if self.runtime.mcp_gateway is not None:
             await self.runtime.mcp_gateway.start()
 

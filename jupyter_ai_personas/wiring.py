@@ -94,7 +94,7 @@ def build(app: PersonasExtension, serverapp: Any, tools: ToolSet | None) -> tupl
     )
     if runtime.mcp_url and gateway is not None:
         app.log.info("MCP tools (%d): %s, at %s", len(gateway.tools), documents.name, runtime.mcp_url)
-    return runtime, ChatRouter(runtime)
+    return runtime, ChatRouter(runtime, app.chat_loads)
 
 
 def path_rules(serverapp: Any, root: Path) -> PathRules:

@@ -64,3 +64,9 @@ async def start_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterato
 async def server(start_server: ServerFactory) -> JupyterServer:
     """One server with default settings, shared by the tests of a module."""
     return await start_server()
+
+
+@pytest.fixture
+def chat_path(request: pytest.FixtureRequest) -> str:
+    """A chat of the test's own, named after it."""
+    return f"{request.node.name}.chat"

@@ -23,7 +23,7 @@ class TrustError(Exception):
 
 
 class ChatRouter:
-    def __init__(self, runtime: Runtime):
+    def __init__(self, runtime: Runtime, loads: ChatLoads):
         self.runtime = runtime
         self.commands = CommandRegistry()
         register_builtin_commands(self.commands, self.refresh_all, self.trust_file)
@@ -35,12 +35,10 @@ class ChatRouter:
         self._watcher = FolderWatcher(log=runtime.log)
         self._lock = asyncio.Lock()
         self._chat_manager: Any = None
-        self._loads = ChatLoads(runtime.root_dir)
+        self._loads = loads  # each chat's history, heard as its room loaded
 
-    async def start(self, chat_manager: Any, loads: ChatLoads | None = None) -> None:
-        """Attach to every chat; `loads` heard the rooms load since the server started."""
+    async def start(self, chat_manager: Any) -> None:
         self._chat_manager = chat_manager
-        self._loads = loads or self._loads
         chat_manager.observe_chats(self._on_chat_event)
         self._watcher.start(self._on_folders_changed)
         live = getattr(chat_manager, "_chats_by_id", None) or {}

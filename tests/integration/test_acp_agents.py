@@ -60,11 +60,6 @@ async def agent_server(start_server, tmp_path_factory):
     )
 
 
-@pytest.fixture
-def chat_path(request: pytest.FixtureRequest) -> str:
-    return f"{request.node.name}.chat"
-
-
 async def test_ten_chats_share_one_agent_process(agent_server):
     async with contextlib.AsyncExitStack() as stack:
         clients = [

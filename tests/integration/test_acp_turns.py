@@ -25,11 +25,6 @@ async def acp_server(start_server, tmp_path_factory):
     return await start_server(env=env, args=["--PersonasExtension.permission_timeout=60"])
 
 
-@pytest.fixture
-def chat_path(request: pytest.FixtureRequest) -> str:
-    return f"{request.node.name}.chat"
-
-
 def metadata_of(message: dict) -> dict:
     return (message.get("metadata") or {}).get("jupyter_ai_personas") or {}
 

@@ -10,11 +10,6 @@ pytestmark = pytest.mark.asyncio
 STOPPED = "⏹ *stopped*"
 
 
-@pytest.fixture
-def chat_path(request: pytest.FixtureRequest) -> str:
-    return f"{request.node.name}.chat"
-
-
 async def test_help_lists_commands_and_personas(server, chat_path):
     async with ChatClient(server, chat_path) as chat:
         chat.send("/help")

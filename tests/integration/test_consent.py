@@ -24,11 +24,6 @@ async def consent_server(start_server, tmp_path_factory):
     return await start_server(env=env, args=["--PersonasExtension.permission_timeout=60"])
 
 
-@pytest.fixture
-def chat_path(request: pytest.FixtureRequest) -> str:
-    return f"{request.node.name}.chat"
-
-
 async def waiting(chat: ChatClient, number: int) -> str:
     """The body of request #number once it waits for an answer."""
     return await chat.wait_for_text("Scripted", f"Waiting for your answer to request #{number}")

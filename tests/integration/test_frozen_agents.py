@@ -22,11 +22,6 @@ async def frozen_server(start_server, tmp_path_factory):
     return await start_server(env=server_env(home, SCRIPTED_AGENT_STATE=str(home / "agent-state")))
 
 
-@pytest.fixture
-def chat_path(request: pytest.FixtureRequest) -> str:
-    return f"{request.node.name}.chat"
-
-
 async def test_late_updates_of_a_stopped_turn_never_reach_the_next_reply(frozen_server, chat_path):
     async with ChatClient(frozen_server, chat_path) as chat:
         chat.send("@Scripted linger")  # goes on talking for 1.5 s after the stop

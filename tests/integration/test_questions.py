@@ -20,11 +20,6 @@ async def question_server(start_server, tmp_path_factory):
     )
 
 
-@pytest.fixture
-def chat_path(request: pytest.FixtureRequest) -> str:
-    return f"{request.node.name}.chat"
-
-
 def question_message(chat: ChatClient) -> dict:
     return next(
         m

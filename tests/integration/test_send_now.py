@@ -21,11 +21,6 @@ async def acp_server(start_server, tmp_path_factory):
     return await start_server(env=server_env(home, SCRIPTED_AGENT_STATE=str(home / "agent-state")))
 
 
-@pytest.fixture
-def chat_path(request: pytest.FixtureRequest) -> str:
-    return f"{request.node.name}.chat"
-
-
 def waiting_entries(chat: ChatClient) -> list[dict]:
     return [e for s in chat.awareness.states.values() for e in (s or {}).get(QUEUE_KEY, [])]
 
