@@ -6,6 +6,12 @@ saves within a second; attaching can take longer, persona files are imported and
 `opened` event itself comes after the room is ready). So the file is read on
 jupyter-collaboration's `load` room event, emitted before the room takes content and before any
 client can post; the listener is in place before the server serves.
+
+A message that reaches a chat through its file rather than through a person's client (an
+"overwrite": something wrote the file, e.g. an agent's shell command) is history too: nobody
+sent it in the chat, so it is shown but never answered. The `overwrite` event comes before the
+room applies the file (or, when the file changed while the room saved, just after: readers
+yield once before they decide, see `ChatSession`).
 """
 
 from __future__ import annotations
@@ -42,12 +48,19 @@ class ChatLoads:
             return
         if action == "load" and path:
             self._history[room] = saved_message_ids(self.root_dir, str(path))
+        elif action == "overwrite" and path:  # the same set the attached session reads
+            self._history.setdefault(room, set()).update(saved_message_ids(self.root_dir, str(path)))
         elif action == "clean":  # the room is gone: its next load is recorded again
             self._history.pop(room, None)
 
     def history(self, room_id: str | None, path: str) -> set[str]:
-        """The chat's history as its room loaded (kept while the room lives: a chat can be
-        attached more than once per load); for a room that loaded before the listener (the
-        server was starting), its file as it is now."""
-        kept = self._history.get(room_id) if room_id else None
-        return kept if kept is not None else saved_message_ids(self.root_dir, path)
+        """The chat's history as its room loaded, and what reached it through its file since (a
+        live set, kept while the room lives: a chat can be attached more than once per load);
+        for a room that loaded before the listener (the server was starting), its file as it is
+        now."""
+        if not room_id:
+            return saved_message_ids(self.root_dir, path)
+        kept = self._history.get(room_id)
+        if kept is None:
+            kept = self._history[room_id] = saved_message_ids(self.root_dir, path)
+        return kept

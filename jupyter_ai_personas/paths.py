@@ -7,6 +7,9 @@ Two questions are asked of a path:
 * may a policy or an "always" answer allow a tool call on it without asking? Never outside the
   root, for hidden paths, the Jupyter runtime, config and data folders, or the home's key
   folders (`~/.ssh` and the like): those always go to a person, with the reason shown.
+
+Chat files are read, never written, for agents: a message written there would show as a
+person's (and `chat_loads` keeps such messages from being answered).
 """
 
 from __future__ import annotations
@@ -31,6 +34,11 @@ HOME_SECRETS = (
     ".npmrc",
 )
 PERSONA_FOLDER = Path(".jupyter") / "personas"
+CHAT_SUFFIX = ".chat"
+CHAT_FILE_REASON = (
+    "a chat file: its messages are written in the chat by the people and personas in it, "
+    "not into the file by an agent"
+)
 
 
 class PathOutsideRoot(ValueError):
@@ -103,6 +111,13 @@ class PathRules:
             )
         return target
 
+    def writable(self, path: str, cwd: Path | None = None) -> Path:
+        """The path the runtime may write for an agent (a person answered for it), or PathRefused."""
+        target = self.accessible(path, cwd)
+        if target.suffix == CHAT_SUFFIX:
+            raise PathRefused(CHAT_FILE_REASON)
+        return target
+
     def concern(self, path: str, cwd: Path | None = None) -> str | None:
         """Why a tool call on `path` must be answered by a person, or None when a policy may."""
         try:
@@ -117,6 +132,8 @@ class PathRules:
         relative = target.relative_to(self.root)
         if _within(relative, PERSONA_FOLDER):
             return "a persona folder: code there can run inside the Jupyter server"
+        if target.suffix == CHAT_SUFFIX:
+            return CHAT_FILE_REASON
         if self.is_hidden(target):
             return "a hidden path"
         return None

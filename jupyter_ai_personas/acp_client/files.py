@@ -39,9 +39,9 @@ class FileAccess:
     def relative(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
 
-    def resolve(self, path: str, cwd: Path | None = None) -> Path:
+    def resolve(self, path: str, cwd: Path | None = None, *, writing: bool = False) -> Path:
         try:
-            return self.rules.accessible(path, cwd)
+            return self.rules.writable(path, cwd) if writing else self.rules.accessible(path, cwd)
         except PathRefused as exc:
             raise refused(path, str(exc)) from None
 
@@ -67,7 +67,7 @@ class FileAccess:
             raise RequestError(-32002, f"{target}: no such file", {"uri": target.as_uri()}) from None
 
     async def write(self, path: str, content: str, cwd: Path | None = None) -> Path:
-        target = self.resolve(path, cwd)
+        target = self.resolve(path, cwd, writing=True)
         api_path = self.relative(target)
         try:  # into an open document only the agent's changes go: people's typing stays
             await self.text.write(api_path, content, self.bases.get(api_path))

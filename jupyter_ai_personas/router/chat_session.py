@@ -76,6 +76,7 @@ class ChatSession:
             on_turn_end=self._on_turn_end,
         )
         self._seen = seen
+        self._history: set[str] = set()  # messages that came from the file, never answered
         self._sticky: dict[str, str] = {}
         self._subscription: Any = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -84,7 +85,9 @@ class ChatSession:
     # -- life cycle --------------------------------------------------------------------
     async def start(self, history: set[str]) -> None:
         """Attach: `history` is the ids of the messages in the chat's file when its room loaded
-        (see `chat_loads`); the others were posted since, and are answered."""
+        (see `chat_loads`); the others were posted since, and are answered. The set is live:
+        messages that reach the chat through its file later are added to it."""
+        self._history = history
         self.writer.ensure_user(self.runtime.system_user())
         self.permissions.expire_stale()
         await self.reload()
@@ -211,7 +214,21 @@ class ChatSession:
                 self._seen.add(message_id)
                 if data.get("raw_time"):
                     asyncio.get_running_loop().call_soon(self.writer.settle_client_times, [message_id])
-                self.spawn(self.handle(message_from(data)))
+                self.spawn(self._handle_posted(message_from(data)))
+
+    async def _handle_posted(self, message: Message) -> None:
+        # Yield once: when the message came with an overwrite of the chat's file, the room's
+        # event for it (heard by `chat_loads`) is queued by now and is heard first.
+        await asyncio.sleep(0)
+        if message.id in self._history:
+            self.runtime.log.warning(
+                "chat %s: message %s came through the file, not from a person's client; "
+                "it is shown, not answered",
+                self.path,
+                message.id,
+            )
+            return
+        await self.handle(message)
 
     def _is_person(self, username: str) -> bool:
         if username == SYSTEM_USER_ID or self.manager.is_persona(username):

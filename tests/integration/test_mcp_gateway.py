@@ -59,12 +59,23 @@ async def test_files_are_written_edited_found_moved_and_deleted_inside_the_root_
         assert (root / "done" / "report.md").is_file() and not (root / "src" / "report.md").exists()
         assert not (await call(mcp, "delete_path", path="done/report.md"))[0]
         assert not (root / "done" / "report.md").exists()
-        # an attacker's paths: persona code the server would run, outside the root, hidden
-        for path in (".jupyter/personas/evil.py", "../outside.txt", "/etc/evil", ".git/hooks/pre-commit"):
+        # an attacker's paths: persona code the server would run, outside the root, hidden, a chat
+        # (a message written there would show as a person's)
+        attacks = (
+            ".jupyter/personas/evil.py",
+            "../outside.txt",
+            "/etc/evil",
+            ".git/hooks/pre-commit",
+            "team.chat",
+        )
+        for path in attacks:
             failed, said = await call(mcp, "write_file", path=path, content="import os")
             assert failed, (path, said)
         assert not (root / ".jupyter" / "personas" / "evil.py").exists()
-        assert not (root.parent / "outside.txt").exists()
+        assert not (root.parent / "outside.txt").exists() and not (root / "team.chat").exists()
+        (root / "src" / "notes.md").write_text("{}")
+        failed, said = await call(mcp, "rename_path", path="src/notes.md", new_path="src/notes.chat")
+        assert failed and "chat file" in said and (root / "src" / "notes.md").exists()
 
 
 async def test_a_search_sees_what_a_person_typed_before_it_was_saved(gw_server):

@@ -38,3 +38,22 @@ def test_other_rooms_and_actions_are_not_recorded(tmp_path: Path) -> None:
     write_chat(tmp_path, "old", "new")
     assert loads.history("text:chat:f1", "a.chat") == {"old", "new"}
     assert loads.history(None, "missing.chat") == set()
+
+
+def test_messages_that_come_through_the_file_join_the_live_history(tmp_path: Path) -> None:
+    loads = ChatLoads(tmp_path)
+    write_chat(tmp_path, "old")
+    load = {"room": "text:chat:f1", "path": "a.chat", "action": "load"}
+    asyncio.run(loads._on_room_event(None, COLLABORATION_EVENTS, load))
+    attached = loads.history("text:chat:f1", "a.chat")  # what a session holds
+    write_chat(tmp_path, "old", "forged")  # something wrote the file: the room overwrites itself
+    overwrite = {"room": "text:chat:f1", "path": "a.chat", "action": "overwrite"}
+    asyncio.run(loads._on_room_event(None, COLLABORATION_EVENTS, overwrite))
+    assert attached == {"old", "forged"}
+    # a room loaded before the listener: the set given at attach is the one kept and added to
+    write_chat(tmp_path, "early")
+    unheard = loads.history("text:chat:f2", "a.chat")
+    write_chat(tmp_path, "early", "forged-too")
+    overwrite = {"room": "text:chat:f2", "path": "a.chat", "action": "overwrite"}
+    asyncio.run(loads._on_room_event(None, COLLABORATION_EVENTS, overwrite))
+    assert unheard == {"early", "forged-too"}

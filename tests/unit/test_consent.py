@@ -29,12 +29,26 @@ def test_hidden_and_outside_paths_are_refused_for_the_runtime(tmp_path: Path):
     assert relaxed.accessible(".env") == relaxed.root / ".env"
 
 
+def test_chat_files_are_read_but_never_written_for_an_agent(tmp_path: Path):
+    rules = rules_for(tmp_path)
+    assert rules.accessible("team/planning.chat") == rules.root / "team" / "planning.chat"
+    assert rules.writable("sub/notes.md") == rules.root / "sub" / "notes.md"
+    for chat in ("team/planning.chat", "sub/../x.chat"):
+        try:
+            rules.writable(chat)
+        except PathRefused as exc:
+            assert "chat file" in str(exc)
+            continue
+        raise AssertionError(f"{chat} was writable")
+
+
 def test_concerns_name_why_a_person_must_answer(tmp_path: Path):
     rules = rules_for(tmp_path)
     assert rules.concern("sub/a.txt", rules.root) is None
     assert "outside the server root" in rules.concern("/etc/passwd")
     assert "hidden" in rules.concern(".env")
     assert "persona folder" in rules.concern(".jupyter/personas/escalated.py")
+    assert "chat file" in rules.concern("team/planning.chat")
     assert "protected" in rules.concern(str(tmp_path / "home" / ".ssh" / "id_rsa"))
     assert "protected" in rules.concern(str(tmp_path / "runtime" / "jpserver-1.json"))
     # even with hidden files served, they are never allowed without a person
