@@ -173,6 +173,13 @@ class PersonasExtension(ExtensionApp):
         "held back ~40 ms waiting for the browser's delayed ACK.",
     )
 
+    batch_chat_store = Bool(
+        True,
+        config=True,
+        help="Write a chat's updates to jupyter-collaboration's store once a second rather than "
+        "each on its own (`chat_store`); only when `YDocExtension.ystore_class` is not configured.",
+    )
+
     notebook_tools = Bool(
         True,
         config=True,
@@ -203,6 +210,15 @@ class PersonasExtension(ExtensionApp):
         # before the server serves: the history of every chat room that loads (`chat_loads`)
         self.chat_loads = ChatLoads(Path(self.serverapp.root_dir).expanduser().resolve())
         self.chat_loads.listen(self.serverapp.event_logger)
+        if self.batch_chat_store:  # before jupyter-collaboration loads (extensions load by name)
+            self._use_chat_batching_store()
+
+    def _use_chat_batching_store(self) -> None:
+        try:
+            from .chat_store import use_for_chats
+        except ImportError:  # no jupyter-collaboration
+            return
+        use_for_chats(self.serverapp, self.log)
 
     async def wait_for_runtime(self) -> Runtime:
         """The runtime, once built; an HTTP error when it failed or takes too long."""
@@ -260,6 +276,16 @@ class PersonasExtension(ExtensionApp):
         if self.runtime.mcp_gateway is not None:
             await self.runtime.mcp_gateway.start()
 
+    async def _flush_chat_stores(self) -> None:
+        try:
+            from .chat_store import flush_all  # needs jupyter-collaboration, loaded with the server
+        except ImportError:
+            return
+        try:
+            await flush_all()
+        except Exception:
+            self.log.exception("chat updates could not all be written to the collaboration store")
+
     async def stop_extension(self) -> None:
         runtime, router = self.runtime, self.router
         if runtime is None or router is None:
@@ -274,6 +300,7 @@ class PersonasExtension(ExtensionApp):
         except Exception:
             self.log.exception("some chats could not be saved at shutdown")
         await router.stop()
+        await self._flush_chat_stores()
         if runtime.mcp_gateway is not None:
             await runtime.mcp_gateway.stop()
         if runtime.mcp_listener is not None:

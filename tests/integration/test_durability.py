@@ -126,3 +126,30 @@ async def test_a_message_sent_as_the_chat_opens_survives_restarts(tmp_path):
                 await chat.settle(1.5)
         finally:
             await server.stop()
+
+
+async def test_a_chat_reopens_whole_after_a_kill_with_its_updates_written_together(tmp_path):
+    """A chat's updates reach jupyter-collaboration's store a second at a time (`chat_store`),
+    so the store can lack the last of them: the chat still reopens whole, from its file."""
+    home, root = tmp_path / "home", tmp_path / "root"
+    env = server_env(home, SCRIPTED_AGENT_STATE=str(home / "state"))
+    server = JupyterServer(root, home, env=env)
+    await server.start()
+    try:
+        async with ChatClient(server, "kept.chat") as chat:
+            chat.send("@Scripted stream 100 0.01")
+            await chat.wait_for_text("Scripted", "[end]")
+            saved = root / "kept.chat"
+            await chat.wait_for(lambda: "[end]" in saved.read_text(), timeout=10, what="a save")
+            chat.send("typed just before the stop")  # pending in the store, saved to the file soon
+            await chat.wait_for(lambda: "just before" in saved.read_text(), timeout=10)
+        await server.stop(sig=signal.SIGKILL)
+        server = JupyterServer(root, home, env=env, port=server.port)
+        await server.start()
+        async with ChatClient(server, "kept.chat", create=False) as chat:
+            await chat.wait_for(
+                lambda: any("just before" in b for b in chat.bodies_from("Alice")), timeout=10
+            )
+            assert any("[end]" in body for body in chat.bodies_from("Scripted"))
+    finally:
+        await server.stop()
