@@ -57,6 +57,9 @@ class ChatWriter:
         self.live_replies = live_replies
         self.saver = saver
         self._index_hint: dict[str, int] = {}
+        # messages that reached the chat through its file, not from anyone's client: shown, but
+        # never answered nor passed on to an agent as what someone said (`chat_loads`)
+        self.from_file: set[str] = set()
         self._queue_shown: list[dict[str, Any]] = []
 
     # -- durability --------------------------------------------------------------------

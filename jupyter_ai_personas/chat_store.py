@@ -47,7 +47,7 @@ class ChatBatchingYStore(SQLiteYStore):
         super().__init__(*args, **kwargs)
         self._pending: list[bytes] = []
         self._timer: asyncio.TimerHandle | None = None
-        self._writing: asyncio.Task[None] | None = None
+        self._flushing = asyncio.Lock()  # a flush waits for one in progress (readers see it)
         _STORES.add(self)
 
     async def write(self, data: bytes) -> None:
@@ -61,17 +61,25 @@ class ChatBatchingYStore(SQLiteYStore):
 
     def _write_soon(self) -> None:
         self._timer = None
-        if self._writing is None or self._writing.done():
-            self._writing = asyncio.ensure_future(self.flush())
+        asyncio.ensure_future(self.flush()).add_done_callback(self._written)
+
+    def _written(self, task: asyncio.Future[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            self.log.error("chat updates not written to the store %s", self.path, exc_info=task.exception())
 
     async def flush(self) -> None:
-        """Write what is pending now, as one update (in order with the writes before it)."""
+        """Write what is pending now, as one update; after a flush in progress."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        while self._pending:
-            pending, self._pending = self._pending, []
-            await super().write(pending[0] if len(pending) == 1 else merge_updates(*pending))
+        async with self._flushing:
+            while self._pending:
+                pending, self._pending = self._pending, []
+                try:
+                    await super().write(pending[0] if len(pending) == 1 else merge_updates(*pending))
+                except BaseException:
+                    self._pending[:0] = pending  # kept for the next flush
+                    raise
 
     # readers (a room loading, the timeline) see every update: what is pending is written first
     async def read(self) -> AsyncIterator[tuple[bytes, bytes, float]]:  # type: ignore[override]
@@ -90,9 +98,9 @@ class ChatBatchingYStore(SQLiteYStore):
 
 async def flush_all(timeout: float = 5.0) -> None:
     """Write every store's pending updates (the server stops)."""
-    pending = [store.flush() for store in list(_STORES) if store._pending]
-    if pending:
-        await asyncio.wait_for(asyncio.gather(*pending, return_exceptions=True), timeout)
+    flushes = [store.flush() for store in list(_STORES) if store._pending or store._flushing.locked()]
+    if flushes:
+        await asyncio.wait_for(asyncio.gather(*flushes, return_exceptions=True), timeout)
 
 
 def use_for_chats(serverapp: Any, log: Any) -> None:

@@ -114,12 +114,13 @@ class PathRules:
     def writable(self, path: str, cwd: Path | None = None) -> Path:
         """The path the runtime may write for an agent (a person answered for it), or PathRefused."""
         target = self.accessible(path, cwd)
-        if target.suffix == CHAT_SUFFIX:
+        if is_chat_file(target):
             raise PathRefused(CHAT_FILE_REASON)
         return target
 
-    def concern(self, path: str, cwd: Path | None = None) -> str | None:
-        """Why a tool call on `path` must be answered by a person, or None when a policy may."""
+    def concern(self, path: str, cwd: Path | None = None, *, reading: bool = False) -> str | None:
+        """Why a tool call on `path` must be answered by a person, or None when a policy may.
+        `reading`: the call only reads (a chat file may be read)."""
         try:
             target = self.resolve(path, cwd)
         except (OSError, RuntimeError, ValueError):
@@ -132,7 +133,7 @@ class PathRules:
         relative = target.relative_to(self.root)
         if _within(relative, PERSONA_FOLDER):
             return "a persona folder: code there can run inside the Jupyter server"
-        if target.suffix == CHAT_SUFFIX:
+        if not reading and is_chat_file(target):
             return CHAT_FILE_REASON
         if self.is_hidden(target):
             return "a hidden path"
@@ -141,6 +142,12 @@ class PathRules:
     def shown(self, target: Path) -> str:
         """A path as people read it: relative inside the root, absolute outside."""
         return target.relative_to(self.root).as_posix() if target.is_relative_to(self.root) else str(target)
+
+
+def is_chat_file(target: Path) -> bool:
+    """A jupyterlab-chat file, however its name is cased (case-insensitive file systems) or ends
+    (Windows drops trailing dots and spaces)."""
+    return target.name.rstrip(". ").lower().endswith(CHAT_SUFFIX)
 
 
 def _within(relative: Path, folder: Path) -> bool:

@@ -23,6 +23,11 @@ ourselves through the room's own file loader (`DocumentRoom._file`, `_save_to_di
 no browser opened is released under the extension's lock for it (`_room_locks`), after its
 save in progress (`_saving_document`).
 
+jupyter_server_ydoc 3.0.x (`DocumentRoom._update_lock`): a room holds this lock while it
+applies content that did not come from a client: its store and file as it loads, and its file
+after an out-of-band change (`_on_outofband_change`, and `_maybe_save_document` when the file
+changed meanwhile). Messages inserted while it is held came from the file (`room_applies_file`).
+
 jupyter-server-documents 0.x: its room manager keeps rooms in `_rooms_by_id`.
 
 jupyter_server_ydoc 3.0.x (`YDocWebSocketHandler.open`): a streamed reply is many small
@@ -174,3 +179,9 @@ def enable_nodelay_on_rooms(log: logging.Logger) -> bool:
     setattr(open_without_nagle, _NODELAY_MARK, True)
     YDocWebSocketHandler.open = open_without_nagle  # type: ignore[method-assign]
     return True
+
+
+def room_applies_file(serverapp: Any, document: Any) -> bool:
+    """The document's room is applying its file or store right now (see the module's note)."""
+    lock = getattr(document_room(serverapp, document), "_update_lock", None)
+    return isinstance(lock, asyncio.Lock) and lock.locked()

@@ -134,7 +134,7 @@ def _attachment(data: Any) -> FileAttachment | NotebookAttachment:
 async def excerpts_of(attachment: Any, documents: DocumentLayer) -> tuple[str, str, list[Excerpt]]:
     """(api path, file URI, excerpts with text) of one attachment; NotebookError if refused."""
     api_path = documents.api_path(str(attachment.value))
-    concern = documents.rules.concern(str(documents.root / api_path))
+    concern = documents.rules.concern(str(documents.root / api_path), reading=True)
     if concern is not None:  # what a person would be asked about: never read for an attachment
         raise NotebookError(f"{api_path}: {concern}")
     uri = (documents.root / api_path).as_uri()

@@ -27,6 +27,7 @@ def history_text(chat: ChatWriter) -> str:
     """The last messages before the one being answered, who said them, in a `<chat_history>`."""
     users = chat.users()
     messages = [m for m in chat.messages() if not m.deleted][-(HISTORY_MESSAGES + 1) : -1]
+    messages = [m for m in messages if m.id not in chat.from_file]
     lines = []
     for message in messages:
         if not said_in_conversation(message):

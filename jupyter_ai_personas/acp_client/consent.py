@@ -49,8 +49,9 @@ class Decision:
 def decide(view: ToolCallView, *, policy: str, always: set[str], rules: PathRules, cwd: Path) -> Decision:
     """Allow, reject, or ask a person, for a tool call the agent asks permission for."""
     concerns = []
+    reading = view.kind in ("read", "search")  # a chat file may be read without a person
     for path in tool_call_paths(view):
-        why = rules.concern(path, cwd)
+        why = rules.concern(path, cwd, reading=reading)
         if why is not None:
             concerns.append(f"`{rules.shown(rules.resolve(path, cwd))}`: {why}")
     if policy == "reject":

@@ -25,8 +25,10 @@ class RunCommandInput(ToolInput):
 
 
 # Decisions that belong to the person at the keyboard: trusting a notebook (its HTML and
-# JavaScript outputs would then run in the page) and this project's own settings (keys).
-PERSON_ONLY = re.compile(r"trust|^jupyter-ai-personas:")
+# JavaScript outputs would then run in the page), this project's own settings (keys), and the
+# chat: a message the person's page sends is theirs (`jupyterlab-chat:openWithMessage` with
+# `autoSend` would post an agent's words in their name, and personas would answer them).
+PERSON_ONLY = re.compile(r"trust|^jupyter-ai-personas:|^jupyterlab-chat:|^@jupyter/chat")
 
 
 def _pages(ctx: ToolContext) -> LabPages:
@@ -53,7 +55,7 @@ async def list_lab_commands(ctx: ToolContext, args: ListCommandsInput) -> ToolRe
 async def run_lab_command(ctx: ToolContext, args: RunCommandInput) -> ToolResult:
     if not re.fullmatch(r"[\w.-]+(:[\w.-]+)+", args.command):
         raise NotebookError(f"{args.command!r} is not a command id (list_lab_commands says which there are)")
-    if PERSON_ONLY.search(args.command):
+    if PERSON_ONLY.search(args.command) or "autoSend" in args.args:
         raise NotebookError(f"{args.command} is for the person using JupyterLab to run, not a tool")
     path = args.args.get("path")
     if isinstance(path, str):

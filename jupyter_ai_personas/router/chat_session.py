@@ -24,6 +24,7 @@ from ..questions import QuestionBroker
 from ..runtime import Runtime
 from ..sharing import Steering
 from ..turn_writer import Turn
+from ..upstream import room_applies_file
 from .commands import CommandContext, CommandRegistry, parse_command
 from .mentions import mentioned
 from .routing import RoutingContext, route_message
@@ -202,6 +203,7 @@ class ChatSession:
     # -- incoming messages -------------------------------------------------------------
     def _on_messages_event(self, event: ArrayEvent) -> None:
         # Read-only transaction: collect the new messages and handle them later.
+        from_file = room_applies_file(self.runtime.serverapp, self.ychat)
         for change in event.delta:  # type: ignore[attr-defined]
             for item in change.get("insert", ()):
                 try:
@@ -212,6 +214,8 @@ class ChatSession:
                 if not message_id or message_id in self._seen:
                     continue  # a move (delete + insert) or a message we wrote and saw
                 self._seen.add(message_id)
+                if from_file:  # the room is applying its file: nobody sent this in the chat
+                    self._history.add(message_id)
                 if data.get("raw_time"):
                     asyncio.get_running_loop().call_soon(self.writer.settle_client_times, [message_id])
                 self.spawn(self._handle_posted(message_from(data)))
@@ -221,6 +225,7 @@ class ChatSession:
         # event for it (heard by `chat_loads`) is queued by now and is heard first.
         await asyncio.sleep(0)
         if message.id in self._history:
+            self.writer.from_file.add(message.id)
             self.runtime.log.warning(
                 "chat %s: message %s came through the file, not from a person's client; "
                 "it is shown, not answered",

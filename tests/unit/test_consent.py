@@ -33,7 +33,7 @@ def test_chat_files_are_read_but_never_written_for_an_agent(tmp_path: Path):
     rules = rules_for(tmp_path)
     assert rules.accessible("team/planning.chat") == rules.root / "team" / "planning.chat"
     assert rules.writable("sub/notes.md") == rules.root / "sub" / "notes.md"
-    for chat in ("team/planning.chat", "sub/../x.chat"):
+    for chat in ("team/planning.chat", "sub/../x.chat", "Notes.CHAT", "x.chat. "):
         try:
             rules.writable(chat)
         except PathRefused as exc:
@@ -49,6 +49,7 @@ def test_concerns_name_why_a_person_must_answer(tmp_path: Path):
     assert "hidden" in rules.concern(".env")
     assert "persona folder" in rules.concern(".jupyter/personas/escalated.py")
     assert "chat file" in rules.concern("team/planning.chat")
+    assert rules.concern("team/planning.chat", reading=True) is None  # reading a chat is fine
     assert "protected" in rules.concern(str(tmp_path / "home" / ".ssh" / "id_rsa"))
     assert "protected" in rules.concern(str(tmp_path / "runtime" / "jpserver-1.json"))
     # even with hidden files served, they are never allowed without a person
