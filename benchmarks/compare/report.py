@@ -243,8 +243,12 @@ jupyter-ai-router 0.1.1, jupyter-ai-acp-client 0.3.3) in its own virtual environ
   makes in its own transaction of about ten worker-thread hops; ours writes a chat's updates
   once a second, as one (`chat_store.py`: 24 writes for the reply instead of 118; server CPU
   in alternating runs on 2026-11-28, 3 each: 0.46 s (0.40–0.47) instead of 0.57 s (0.56–0.63);
-  with no store at all, 0.38 s). What is left is spread out: the collaboration websockets, the
-  periodic saves, the agent's pipe and the event loop's wake-ups, none above a tenth.
+  with no store at all, 0.38 s). py-spy on the server during that reply (non-blocking,
+  threads): before, half the samples were anyio worker threads running the store's SQLite
+  calls; after, a fifth (the 24 batched writes, the periodic saves and the room's file check),
+  and of the main thread's the largest named parts are the collaboration websockets' writes
+  (9%), the agent's updates read and validated (5%), the room's file check and saves (5%) and
+  the room's broadcasts (3%); what is left is the event loop itself.
 - *Document growth and bytes*: the reply is one message whose body is shared text while it
   streams, so each write sends only the new text and the document holds the text once, plus
   one plain-string copy when the reply ends (the streaming section of `make bench` compares
