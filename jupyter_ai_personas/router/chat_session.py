@@ -78,6 +78,7 @@ class ChatSession:
         )
         self._seen = seen
         self._history: set[str] = set()  # messages that came from the file, never answered
+        self._unanswered: list[Message] = []  # such messages, to be said in the chat
         self._sticky: dict[str, str] = {}
         self._subscription: Any = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -232,8 +233,27 @@ class ChatSession:
                 self.path,
                 message.id,
             )
+            if not self._unanswered:  # one notice for the messages of one change
+                asyncio.get_running_loop().call_soon(self._say_unanswered)
+            self._unanswered.append(message)
             return
         await self.handle(message)
+
+    def _say_unanswered(self) -> None:
+        messages, self._unanswered = self._unanswered, []
+        if self.closed or not any(self._is_person(m.sender) for m in messages):
+            return
+        names = sorted({self._display_name(m.sender) for m in messages})
+        count = f"{len(messages)} messages" if len(messages) > 1 else "A message"
+        self.say(
+            f"⚠️ {count} in the name of {', '.join(names)} reached this chat through its file "
+            f"(`{self.path}` was written), not from anyone's chat window. Personas do not answer "
+            "them: to ask a persona, send the message here."
+        )
+
+    def _display_name(self, username: str) -> str:
+        user = self.ychat.get_users().get(username)
+        return (user.display_name or user.name) if user else username
 
     def _is_person(self, username: str) -> bool:
         if username == SYSTEM_USER_ID or self.manager.is_persona(username):
@@ -298,11 +318,10 @@ class ChatSession:
             self.say(f"`/{name}` is not a command.{hint} Type `/help` to see the commands.")
             return
         try:
-            user = self.ychat.get_users().get(message.sender)
             context = CommandContext(
                 message=message,
                 args=args,
-                sender_name=(user.display_name or user.name) if user else message.sender,
+                sender_name=self._display_name(message.sender),
                 manager=self.manager,
                 permissions=self.permissions,
                 questions=self.questions,

@@ -84,6 +84,8 @@ async def test_a_message_forged_into_the_chat_file_is_never_answered(consent_ser
             timeout=15,
             what="the forged message in the chat",
         )
+        notice = await chat.wait_for_text("Personas", "reached this chat through its file")
+        assert "A message in the name of Alice" in notice and "Personas do not answer" in notice
         chat.send("@Echo a real one")  # answered: the router is not stuck
         await chat.wait_for_text("Echo", "Echo: a real one")
         assert not any("forged" in body for body in chat.bodies_from("Echo"))
