@@ -4,9 +4,9 @@ jupyter-collaboration keeps each document's updates in an SQLite store
 (`YDocExtension.ystore_class`), one write per update. A write is a transaction of about ten
 hops to a worker thread (pycrdt-store's SQLiteYStore over sqlite-anyio), about 2 ms of the
 server's CPU; a reply streaming for 20 s updates its chat some 120 times, so the store was a
-third of the server's CPU for that reply. This store, which the extension puts in
-place unless a person configured a `ystore_class` (`PersonasExtension.batch_chat_store`), merges the updates a
-chat gets within `chat_write_interval` seconds and writes them as one. Other documents are
+third of the server's CPU for that reply. This store, which the extension puts in place unless
+a person configured a `ystore_class` (`PersonasExtension.batch_chat_store`), merges the updates
+a chat gets within `chat_write_interval` seconds and writes them as one. Other documents are
 written update by update, as before: the notebook timeline replays the store one update at a
 time.
 
@@ -110,9 +110,7 @@ def use_for_chats(serverapp: Any, log: Any) -> None:
     manager = getattr(serverapp, "extension_manager", None)  # None: a server being built (tests)
     collaboration = manager.extension_apps.get("jupyter_server_ydoc", set()) if manager else set()
     for app in collaboration:
-        if "ystore_class" in app.config.get("YDocExtension", {}):
+        if app.ystore_class is not type(app).ystore_class.default_value:  # configured
             log.info("chat updates: the configured YDocExtension.ystore_class is kept")
-            continue
-        if type(app).ystore_class.default_value is not app.ystore_class:  # set some other way
             continue
         app.ystore_class = ChatBatchingYStore
