@@ -173,11 +173,12 @@ class PersonasExtension(ExtensionApp):
         "held back ~40 ms waiting for the browser's delayed ACK.",
     )
 
-    batch_chat_store = Bool(
+    document_store = Bool(
         True,
         config=True,
-        help="Write a chat's updates to jupyter-collaboration's store once a second rather than "
-        "each on its own (`chat_store`); only when `YDocExtension.ystore_class` is not configured.",
+        help="Give jupyter-collaboration this project's document store (`document_store`): its "
+        "SQLite database keeps a write-ahead log on local disks, and a chat's updates are written "
+        "once a second; only when `YDocExtension.ystore_class` is not configured.",
     )
 
     notebook_tools = Bool(
@@ -210,15 +211,15 @@ class PersonasExtension(ExtensionApp):
         # before the server serves: the history of every chat room that loads (`chat_loads`)
         self.chat_loads = ChatLoads(Path(self.serverapp.root_dir).expanduser().resolve())
         self.chat_loads.listen(self.serverapp.event_logger)
-        if self.batch_chat_store:  # before jupyter-collaboration loads (extensions load by name)
-            self._use_chat_batching_store()
+        if self.document_store:  # before jupyter-collaboration loads (extensions load by name)
+            self._use_document_store()
 
-    def _use_chat_batching_store(self) -> None:
+    def _use_document_store(self) -> None:
         try:
-            from .chat_store import use_for_chats
+            from .document_store import use_as_collaboration_store
         except ImportError:  # no jupyter-collaboration
             return
-        use_for_chats(self.serverapp, self.log)
+        use_as_collaboration_store(self.serverapp, self.log)
 
     async def wait_for_runtime(self) -> Runtime:
         """The runtime, once built; an HTTP error when it failed or takes too long."""
@@ -276,9 +277,9 @@ class PersonasExtension(ExtensionApp):
         if self.runtime.mcp_gateway is not None:
             await self.runtime.mcp_gateway.start()
 
-    async def _flush_chat_stores(self) -> None:
+    async def _flush_document_stores(self) -> None:
         try:
-            from .chat_store import flush_all  # needs jupyter-collaboration, loaded with the server
+            from .document_store import flush_all  # needs jupyter-collaboration, loaded with the server
         except ImportError:
             return
         try:
@@ -300,7 +301,7 @@ class PersonasExtension(ExtensionApp):
         except Exception:
             self.log.exception("some chats could not be saved at shutdown")
         await router.stop()
-        await self._flush_chat_stores()
+        await self._flush_document_stores()
         if runtime.mcp_gateway is not None:
             await runtime.mcp_gateway.stop()
         if runtime.mcp_listener is not None:

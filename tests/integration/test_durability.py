@@ -129,7 +129,7 @@ async def test_a_message_sent_as_the_chat_opens_survives_restarts(tmp_path):
 
 
 async def test_a_chat_reopens_whole_after_a_kill_with_its_updates_written_together(tmp_path):
-    """A chat's updates reach jupyter-collaboration's store a second at a time (`chat_store`),
+    """A chat's updates reach jupyter-collaboration's store a second at a time (`document_store`),
     so the store can lack the last of them: the chat still reopens whole, from its file."""
     home, root = tmp_path / "home", tmp_path / "root"
     env = server_env(home, SCRIPTED_AGENT_STATE=str(home / "state"))

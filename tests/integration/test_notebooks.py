@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import sqlite3
 from pathlib import Path
 
 import httpx
@@ -203,6 +204,33 @@ async def test_a_room_opened_without_a_browser_is_released(nb_server):
     saved = nbformat.read(nb_server.root_dir / "headless.ipynb", as_version=4)
     assert saved.cells[0].source == "2"  # saved before the room went away
 
+
+
+async def test_an_agents_edits_go_to_the_configured_store_kept_in_a_write_ahead_log(nb_server):
+    """jupyter-collaboration configures the stores of rooms browsers open, not of rooms it opens
+    for the server: an agent's edits went to a second database, in the workspace. The server
+    here keeps its store in its home (`SQLiteYStore.db_path`)."""
+    make_notebook(nb_server.root_dir, "stored.ipynb", ["1"])
+    async with mcp_session(nb_server) as mcp:
+        for source in ("2", "3"):
+            result = await mcp.call_tool("insert_cell", {"path": "stored.ipynb", "source": source})
+            assert not result.isError, text(result)
+    room = re.search(r"Content in room (\S+) loaded from file stored.ipynb", nb_server.log()).group(1)
+    store = nb_server.home / "ystore.db"
+
+    def kept() -> int:
+        with sqlite3.connect(store) as db:
+            query = "SELECT COUNT(*) FROM yupdates WHERE path = ?"
+            return int(db.execute(query, (f".notebook:{room.split(':')[-1]}.y",)).fetchone()[0])
+
+    for _ in range(50):
+        if kept() >= 2:  # each edit its own update: the notebook's timeline
+            break
+        await asyncio.sleep(0.1)
+    assert kept() >= 2
+    with sqlite3.connect(store) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert not list(nb_server.root_dir.glob(".jupyter_ystore.db*"))  # nothing stray in the workspace
 
 BAD = [
     ("read_notebook", {"path": "missing.ipynb"}, "missing.ipynb: no such file"),

@@ -1,0 +1,152 @@
+"""jupyter-collaboration's store: a write-ahead log on local disks; a chat's updates written
+together, other documents' each alone."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import anyio
+from pycrdt import Doc, Text
+
+from jupyter_ai_personas.document_store import DocumentStore, flush_all, on_local_disk
+
+
+def updates(count: int) -> list[bytes]:
+    doc, seen = Doc(), []
+    text = doc.get("source", type=Text)
+    doc.observe(lambda event: seen.append(event.update))
+    for i in range(count):
+        text += f"chunk {i} "
+    return seen
+
+
+def rows(db: Path, path: str) -> int:
+    with sqlite3.connect(db) as connection:
+        return connection.execute("SELECT COUNT(*) FROM yupdates WHERE path = ?", (path,)).fetchone()[0]
+
+
+def test_a_chats_updates_are_written_as_one_and_read_whole(tmp_path: Path) -> None:
+    db, other = tmp_path / "ystore.db", tmp_path / "other.db"  # two first starts of one db race
+
+    async def main() -> None:
+        chat = DocumentStore(path=".chat:abc.y", db_path=str(db), chat_write_interval=30)
+        notebook = DocumentStore(path=".notebook:def.y", db_path=str(other), chat_write_interval=30)
+        async with anyio.create_task_group() as group:
+            await group.start(chat.start)
+            await group.start(notebook.start)
+            await chat.db_initialized.wait()
+            await notebook.db_initialized.wait()
+            for update in updates(50):
+                await chat.write(update)
+                await notebook.write(update)
+            assert rows(other, ".notebook:def.y") == 50  # the notebook timeline keeps each update
+            assert rows(db, ".chat:abc.y") == 0  # pending: within the interval
+            doc = Doc()
+            await chat.apply_updates(doc)  # a reader sees every update: pending ones are written
+            assert str(doc.get("source", type=Text)) == "".join(f"chunk {i} " for i in range(50))
+            assert rows(db, ".chat:abc.y") == 1
+            await chat.write(updates(1)[0])
+            await flush_all()  # the server stops
+            assert rows(db, ".chat:abc.y") == 2
+            group.cancel_scope.cancel()
+
+    anyio.run(main)
+
+
+def test_the_interval_elapses_and_the_batch_is_written(tmp_path: Path) -> None:
+    db = tmp_path / "ystore.db"
+
+    async def main() -> None:
+        chat = DocumentStore(path=".chat:abc.y", db_path=str(db), chat_write_interval=0.05)
+        async with anyio.create_task_group() as group:
+            await group.start(chat.start)
+            await chat.db_initialized.wait()
+            for update in updates(5):
+                await chat.write(update)
+            with anyio.fail_after(5):
+                while rows(db, ".chat:abc.y") == 0:
+                    await anyio.sleep(0.02)
+            assert rows(db, ".chat:abc.y") == 1
+            group.cancel_scope.cancel()
+
+    anyio.run(main)
+
+
+def test_the_store_is_put_in_place_unless_a_person_configured_one() -> None:
+    import logging
+    from types import SimpleNamespace
+
+    from jupyter_server_ydoc.app import YDocExtension
+    from jupyter_server_ydoc.stores import TempFileYStore
+    from traitlets.config import Config
+
+    from jupyter_ai_personas.document_store import use_as_collaboration_store
+
+    plain = YDocExtension()
+    configured = YDocExtension(config=Config({"YDocExtension": {"ystore_class": TempFileYStore}}))
+    for app in (plain, configured):
+        server = SimpleNamespace(
+            extension_manager=SimpleNamespace(extension_apps={"jupyter_server_ydoc": {app}})
+        )
+        use_as_collaboration_store(server, logging.getLogger("test"))
+    assert plain.ystore_class is DocumentStore
+    assert configured.ystore_class is TempFileYStore
+
+
+def journal_mode(db: Path) -> str:
+    with sqlite3.connect(db) as connection:
+        return str(connection.execute("PRAGMA journal_mode").fetchone()[0])
+
+
+def test_a_notebooks_updates_are_each_kept_in_a_write_ahead_log_and_checkpointed(tmp_path: Path) -> None:
+    db = tmp_path / "ystore.db"
+    assert on_local_disk(str(db))  # the tests' temporary folders are on a local disk
+
+    async def main() -> None:
+        notebook = DocumentStore(path=".notebook:def.y", db_path=str(db))
+        notebook.checkpoint_interval = 20  # pycrdt-store's (100), not a traitlet
+        async with anyio.create_task_group() as group:
+            await group.start(notebook.start)
+            await notebook.db_initialized.wait()
+            for update in updates(50):
+                await notebook.write(update)
+            assert journal_mode(db) == "wal"
+            assert rows(db, ".notebook:def.y") == 50  # one row per update: the timeline
+            with sqlite3.connect(db) as connection:  # pycrdt-store's checkpoints are still made
+                assert connection.execute("SELECT COUNT(*) FROM ycheckpoints").fetchone()[0] == 1
+            timeline = [update async for update, _, _ in notebook.read()]
+            assert len(timeline) == 50
+            doc = Doc()
+            await notebook.apply_updates(doc)
+            assert str(doc.get("source", type=Text)) == "".join(f"chunk {i} " for i in range(50))
+            group.cancel_scope.cancel()
+
+    anyio.run(main)
+
+
+def test_the_journal_is_kept_where_the_database_is_not_on_a_local_disk(tmp_path: Path) -> None:
+    mounts = tmp_path / "mounts"
+    mounts.write_text(
+        "/dev/vda / ext4 rw 0 0\n"
+        f"server:/export {tmp_path / 'home'} nfs4 rw 0 0\n"
+        f"//server/share {tmp_path / 'share'} cifs rw 0 0\n"
+    )
+    assert on_local_disk(str(tmp_path / "root" / "ystore.db"), str(mounts))
+    assert not on_local_disk(str(tmp_path / "home" / "work" / "ystore.db"), str(mounts))
+    assert not on_local_disk(str(tmp_path / "share" / "ystore.db"), str(mounts))
+    assert not on_local_disk(str(tmp_path / "ystore.db"), str(tmp_path / "no-such-table"))
+
+    db = tmp_path / "ystore.db"
+
+    async def main() -> None:
+        store = DocumentStore(path=".notebook:def.y", db_path=str(db), write_ahead_log=False)
+        async with anyio.create_task_group() as group:
+            await group.start(store.start)
+            await store.db_initialized.wait()
+            await store.write(updates(1)[0])
+            assert journal_mode(db) == "delete"  # SQLite's default, as pycrdt-store leaves it
+            assert rows(db, ".notebook:def.y") == 1
+            group.cancel_scope.cancel()
+
+    anyio.run(main)
