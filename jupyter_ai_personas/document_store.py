@@ -12,19 +12,23 @@ thread. An agent inserting a cell pays it once; a reply streaming for 20 s updat
   (`write_ahead_log`): a write is an append, a twentieth of the CPU. With `synchronous=NORMAL`
   a commit survives any crash or kill of the server; a power cut may take the last ones back,
   never the database. SQLite does not support the mode on network filesystems, which keep the
-  journal;
+  journal. A stopping server folds the log into the database file (`flush_all`);
 - writes an update in one hop where pycrdt-store's write is only an insert (no squashing, no
   size cleanup, no checkpoint due), and leaves the rest to it;
 - merges the updates a chat gets within `chat_write_interval` seconds and writes them as one.
   Other documents are written update by update: the notebook timeline replays the store one
   update at a time. On a kill (SIGKILL) the last interval of a chat's updates is missing from
   the store; chats are kept in their files (`chat_saving`), and a room whose store differs from
-  its file loads the file. A stopping server writes what is pending (`flush_all`).
+  its file loads the file. A stopping server writes what is pending first;
+- gives the rooms jupyter-collaboration opens for the server (`get_document`, as the agents'
+  tools do) the server's configuration, which it gives only to the rooms browsers open: their
+  updates went to a second database (`.jupyter_ystore.db` in the workspace) otherwise.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sqlite3
 import time
@@ -174,6 +178,13 @@ class DocumentStore(SQLiteYStore):
         if mode != "wal":
             self.log.info("the document store %s keeps SQLite's %s journal", self.db_path, mode)
 
+    async def fold_log(self) -> None:
+        """Copy the write-ahead log into the database and empty it (SQLite's checkpoint)."""
+        connection = getattr(self._db, "_real_connection", None)
+        if connection is not None:
+            async with self.lock:
+                await to_thread.run_sync(_fold, connection, limiter=self._db._limiter)
+
     # readers (a room loading, the timeline) see every update: what is pending is written first
     async def read(self) -> AsyncIterator[tuple[bytes, bytes, float]]:  # type: ignore[override]
         await self.flush()
@@ -198,6 +209,11 @@ def _write_ahead(connection: sqlite3.Connection) -> str:
     return mode
 
 
+def _fold(connection: sqlite3.Connection) -> None:
+    if str(connection.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 def _insert(connection: sqlite3.Connection, row: tuple[Any, ...]) -> None:
     try:
         connection.execute("INSERT INTO yupdates VALUES (?, ?, ?, ?)", row)
@@ -208,10 +224,16 @@ def _insert(connection: sqlite3.Connection, row: tuple[Any, ...]) -> None:
 
 
 async def flush_all(timeout: float = 5.0) -> None:
-    """Write every store's pending updates (the server stops)."""
-    flushes = [store.flush() for store in list(_STORES) if store._pending or store._flushing.locked()]
+    """The server stops: every store's pending updates are written, then each database's
+    write-ahead log is folded into it, so that the database file alone holds everything."""
+    stores = list(_STORES)
+    flushes = [store.flush() for store in stores if store._pending or store._flushing.locked()]
     if flushes:
         await asyncio.wait_for(asyncio.gather(*flushes, return_exceptions=True), timeout)
+    databases = {store.db_path: store for store in stores if store._connection_set}
+    for store in databases.values():
+        with contextlib.suppress(Exception):  # a store already closed: nothing to fold
+            await asyncio.wait_for(store.fold_log(), timeout)
 
 
 def use_as_collaboration_store(serverapp: Any, log: Any) -> None:

@@ -205,7 +205,6 @@ async def test_a_room_opened_without_a_browser_is_released(nb_server):
     assert saved.cells[0].source == "2"  # saved before the room went away
 
 
-
 async def test_an_agents_edits_go_to_the_configured_store_kept_in_a_write_ahead_log(nb_server):
     """jupyter-collaboration configures the stores of rooms browsers open, not of rooms it opens
     for the server: an agent's edits went to a second database, in the workspace. The server
@@ -231,6 +230,7 @@ async def test_an_agents_edits_go_to_the_configured_store_kept_in_a_write_ahead_
     with sqlite3.connect(store) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert not list(nb_server.root_dir.glob(".jupyter_ystore.db*"))  # nothing stray in the workspace
+
 
 BAD = [
     ("read_notebook", {"path": "missing.ipynb"}, "missing.ipynb: no such file"),

@@ -120,6 +120,11 @@ def test_a_notebooks_updates_are_each_kept_in_a_write_ahead_log_and_checkpointed
             doc = Doc()
             await notebook.apply_updates(doc)
             assert str(doc.get("source", type=Text)) == "".join(f"chunk {i} " for i in range(50))
+            await flush_all()  # the server stops: the database file alone holds every update
+            assert (tmp_path / "ystore.db-wal").stat().st_size == 0
+            copy = tmp_path / "copy.db"
+            copy.write_bytes(db.read_bytes())
+            assert rows(copy, ".notebook:def.y") == 50
             group.cancel_scope.cancel()
 
     anyio.run(main)
