@@ -273,7 +273,12 @@ with a person's client in both notebooks, where every server goes through the li
 Each server is measured at rest (its start-up work done). Every request pays the protocol: an
 MCP `ping` through the same client takes about 3 ms on this machine on every server; answers
 that stream no progress go out as plain JSON (`mcp/answer_format.py`), which keeps the
-connection open between requests.
+connection open between requests. Each edit is also written to jupyter-collaboration's document
+store, an SQLite database this project keeps in write-ahead-log mode (`document_store.py`); in
+alternating batches on two servers at once (10 rounds of 40 inserts, 2026-11-28), an insert
+took 4.9 ms instead of 5.3 ms with SQLite's default journal, and 4.4 ms of server CPU instead
+of 4.9 ms. The table's rows move by up to a fifth between runs on this machine: the run before
+this one measured insert at 4.8 ms (0.66×) and read 50 cells at 4.9 ms (0.47×).
 """
 
 

@@ -240,8 +240,9 @@ jupyter-ai-router 0.1.1, jupyter-ai-acp-client 0.3.3) in its own virtual environ
   after a text chunk so that the chunks arriving meanwhile are read together (the chat shows
   the reply every 0.2 s anyway; the first chunk is read at once).
   jupyter-collaboration's SQLite store wrote each of the ~120 document updates such a reply
-  makes in its own transaction of about ten worker-thread hops; ours writes a chat's updates
-  once a second, as one (`chat_store.py`: 24 writes for the reply instead of 118; server CPU
+  makes in its own rollback-journal transaction (a journal file made, synced and deleted),
+  three worker-thread hops each; ours writes a chat's updates once a second, as one
+  (`document_store.py`: 24 writes for the reply instead of 118; server CPU
   in alternating runs on 2026-11-28, 3 each: 0.46 s (0.40–0.47) instead of 0.57 s (0.56–0.63);
   with no store at all, 0.38 s). py-spy on the server during that reply (non-blocking,
   threads): before, half the samples were anyio worker threads running the store's SQLite
