@@ -11,8 +11,12 @@ thread. An agent inserting a cell pays it once; a reply streaming for 20 s updat
 - keeps the database in SQLite's write-ahead-log mode where it is on a local disk
   (`write_ahead_log`): a write is an append, a twentieth of the CPU. With `synchronous=NORMAL`
   a commit survives any crash or kill of the server; a power cut may take the last ones back,
-  never the database. SQLite does not support the mode on network filesystems, which keep the
-  journal. A stopping server folds the log into the database file (`flush_all`);
+  never the database. Only on filesystems known to be local (`sqlite_wal`): SQLite does not
+  support the mode on network ones. A stopping server folds the log into the database file
+  (`flush_all`), and the log's files go when the server exits. One case loses updates that
+  the journal would keep: pycrdt-store renames a database of a schema version it does not know
+  (another server, of another version, on the same file at once), and a renamed database in
+  this mode leaves its log to the new one; `write_ahead_log = False` avoids it;
 - writes an update in one hop where pycrdt-store's write is only an insert (no squashing, no
   size cleanup, no checkpoint due), and leaves the rest to it;
 - merges the updates a chat gets within `chat_write_interval` seconds and writes them as one.
@@ -28,8 +32,8 @@ thread. An agent inserting a cell pays it once; a reply streaming for 20 s updat
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
+import atexit
+import math
 import sqlite3
 import time
 import weakref
@@ -42,37 +46,15 @@ from pycrdt import Doc, merge_updates
 from traitlets import Bool, Float
 from traitlets.config import Config
 
+from .sqlite_wal import close_quietly, fold, insert_update, set_journal
+
 _STORES: weakref.WeakSet[DocumentStore] = weakref.WeakSet()
-# where SQLite's write-ahead log is not supported (its index is shared memory)
-NETWORK_FILESYSTEMS = (
-    *("nfs", "cifs", "smb", "9p", "drvfs", "fuse"),
-    *("lustre", "gpfs", "ceph", "gluster", "afs"),
-)
+JOURNAL_RETRY_SECONDS = 30.0  # a database busy when the store first wrote: tried again after
 
 
 def is_chat(store_path: str) -> bool:
     """jupyter-collaboration names a document's updates `.{file_type}:{file_id}.y`."""
     return store_path.startswith(".chat:")
-
-
-def on_local_disk(path: str, mounts: str = "/proc/self/mounts") -> bool:
-    """Whether a file is on a local filesystem, by the mount that holds it (Linux); False when
-    that cannot be told, as on other systems."""
-    try:
-        with open(mounts) as table:
-            entries = [line.split()[1:3] for line in table if len(line.split()) > 2]
-    except OSError:
-        return False
-    folder = os.path.dirname(os.path.realpath(path)) or "/"
-    holding = [
-        (point.replace("\\040", " "), kind)
-        for point, kind in entries
-        if folder == point or folder.startswith(point.rstrip("/") + "/")
-    ]
-    if not holding:
-        return False
-    _, kind = max(holding, key=lambda entry: len(entry[0]))
-    return not kind.lower().startswith(NETWORK_FILESYSTEMS)
 
 
 class DocumentStore(SQLiteYStore):
@@ -85,12 +67,14 @@ class DocumentStore(SQLiteYStore):
     write_ahead_log = Bool(
         True,
         config=True,
-        help="""Keep the store's SQLite database in write-ahead-log mode where it is on a local
-        disk (a twentieth of the CPU per update); never on a network filesystem.""",
+        help="""Keep the store's SQLite database in write-ahead-log mode where it is on a
+        filesystem known to be local (a twentieth of the CPU per update); never on a network
+        filesystem. Off, a database left in the mode is turned back to SQLite's default journal.""",
     )
 
     # jupyter-collaboration configures the stores of rooms browsers open, not of those it opens
-    # for the server (`get_document`, as agents' tools do): those get the server's config here
+    # for the server (`get_document`, as agents' tools do): those get their server's config
+    # here, from the subclass made for it (`use_as_collaboration_store`)
     server_config: ClassVar[Config | None] = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -100,7 +84,8 @@ class DocumentStore(SQLiteYStore):
         self._pending: list[bytes] = []
         self._timer: asyncio.TimerHandle | None = None
         self._flushing = asyncio.Lock()  # a flush waits for one in progress (readers see it)
-        self._connection_set = False
+        self._journal_next_try = 0.0  # the journal is set at the first write (or turned back)
+        self.in_write_ahead_log = False
         _STORES.add(self)
 
     async def write(self, data: bytes) -> None:
@@ -145,45 +130,47 @@ class DocumentStore(SQLiteYStore):
         if self.db_initialized is None:
             raise RuntimeError("YStore not started")
         await self.db_initialized.wait()
-        database = self._db
-        connection = getattr(database, "_real_connection", None)  # sqlite-anyio 0.2's
-        limiter = getattr(database, "_limiter", None)
+        connection = getattr(self._db, "_real_connection", None)  # sqlite-anyio 0.2's
+        limiter = getattr(self._db, "_limiter", None)
         if connection is None or limiter is None:
             await super().write(data)
             return
-        if not self._connection_set:
-            self._connection_set = True
-            await self._set_connection(connection, limiter)
-        if not self._only_insert():
-            await super().write(data)
-            return
-        metadata = await self.get_metadata()
-        row = (self.path, self._compress(data) if self._compress else data, metadata, time.time())
+        if time.monotonic() >= self._journal_next_try:
+            await self._set_journal(connection, limiter)
+        # decided, stamped and written under the lock, as pycrdt-store's write is: the order of
+        # timestamps is the order of rows, which its checkpoints rely on
         async with self.lock:
-            self._update_counter += 1
-            try:
-                await to_thread.run_sync(_insert, connection, row, limiter=limiter)
-            except sqlite3.Error:  # as pycrdt-store does: logged, and the room goes on
-                self.log.exception("a document update was not written to the store %s", self.path)
+            plain = self._only_insert()
+            if plain:
+                metadata = await self.get_metadata()
+                row = (self.path, self._compress(data) if self._compress else data, metadata, time.time())
+                self._update_counter += 1
+                try:
+                    await to_thread.run_sync(insert_update, connection, row, limiter=limiter)
+                except sqlite3.Error:  # as pycrdt-store does: logged, and the room goes on
+                    self.log.exception("a document update was not written to the store %s", self.path)
+        if not plain:
+            await super().write(data)  # a checkpoint, squashing or cleanup: pycrdt-store's own
 
-    async def _set_connection(self, connection: sqlite3.Connection, limiter: Any) -> None:
-        if not (self.write_ahead_log and self.db_path != ":memory:" and on_local_disk(self.db_path)):
-            return
+    async def _set_journal(self, connection: sqlite3.Connection, limiter: Any) -> None:
         async with self.lock:
             try:
-                mode = await to_thread.run_sync(_write_ahead, connection, limiter=limiter)
-            except sqlite3.Error as exc:  # busy: another store's connection sets it
-                self.log.debug("the store %s keeps its journal mode: %s", self.db_path, exc)
+                mode = await to_thread.run_sync(
+                    set_journal, connection, self.db_path, self.write_ahead_log, limiter=limiter
+                )
+            except sqlite3.Error as exc:
+                self._journal_next_try = time.monotonic() + JOURNAL_RETRY_SECONDS
+                self.log.warning(
+                    "the document store %s keeps its journal mode for now (%s); tried again in %.0f s",
+                    self.db_path,
+                    exc,
+                    JOURNAL_RETRY_SECONDS,
+                )
                 return
-        if mode != "wal":
+        self._journal_next_try = math.inf
+        self.in_write_ahead_log = mode == "wal"
+        if self.write_ahead_log and mode != "wal" and self.db_path != ":memory:":
             self.log.info("the document store %s keeps SQLite's %s journal", self.db_path, mode)
-
-    async def fold_log(self) -> None:
-        """Copy the write-ahead log into the database and empty it (SQLite's checkpoint)."""
-        connection = getattr(self._db, "_real_connection", None)
-        if connection is not None:
-            async with self.lock:
-                await to_thread.run_sync(_fold, connection, limiter=self._db._limiter)
 
     # readers (a room loading, the timeline) see every update: what is pending is written first
     async def read(self) -> AsyncIterator[tuple[bytes, bytes, float]]:  # type: ignore[override]
@@ -200,29 +187,6 @@ class DocumentStore(SQLiteYStore):
         await super().stop()
 
 
-def _write_ahead(connection: sqlite3.Connection) -> str:
-    """The database in write-ahead-log mode (persistent, for every connection), and this
-    connection syncing at checkpoints only; the mode the database is in."""
-    mode = str(connection.execute("PRAGMA journal_mode=WAL").fetchone()[0]).lower()
-    if mode == "wal":
-        connection.execute("PRAGMA synchronous=NORMAL")
-    return mode
-
-
-def _fold(connection: sqlite3.Connection) -> None:
-    if str(connection.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-
-def _insert(connection: sqlite3.Connection, row: tuple[Any, ...]) -> None:
-    try:
-        connection.execute("INSERT INTO yupdates VALUES (?, ?, ?, ?)", row)
-        connection.commit()
-    except BaseException:
-        connection.rollback()
-        raise
-
-
 async def flush_all(timeout: float = 5.0) -> None:
     """The server stops: every store's pending updates are written, then each database's
     write-ahead log is folded into it, so that the database file alone holds everything."""
@@ -230,10 +194,27 @@ async def flush_all(timeout: float = 5.0) -> None:
     flushes = [store.flush() for store in stores if store._pending or store._flushing.locked()]
     if flushes:
         await asyncio.wait_for(asyncio.gather(*flushes, return_exceptions=True), timeout)
-    databases = {store.db_path: store for store in stores if store._connection_set}
-    for store in databases.values():
-        with contextlib.suppress(Exception):  # a store already closed: nothing to fold
-            await asyncio.wait_for(store.fold_log(), timeout)
+    for db_path in {store.db_path: store for store in stores if store.in_write_ahead_log}:
+        try:
+            folded = await asyncio.wait_for(to_thread.run_sync(fold, db_path), timeout)
+        except (sqlite3.Error, TimeoutError) as exc:
+            folded, reason = False, str(exc) or "timed out"
+        else:
+            reason = "busy"
+        if not folded:  # SQLite folds it when it next opens the database
+            stores[0].log.warning("the write-ahead log of %s is not folded into it: %s", db_path, reason)
+
+
+def _close_at_exit() -> None:
+    """No more updates come once the server's loop is gone: each store's connection closes,
+    and with the last one to a database SQLite removes its log's files."""
+    for store in list(_STORES):
+        connection = getattr(getattr(store, "_db", None), "_real_connection", None)
+        if connection is not None:
+            close_quietly(connection)
+
+
+atexit.register(_close_at_exit)
 
 
 def use_as_collaboration_store(serverapp: Any, log: Any) -> None:
@@ -246,5 +227,5 @@ def use_as_collaboration_store(serverapp: Any, log: Any) -> None:
         if app.ystore_class is not type(app).ystore_class.default_value:  # configured
             log.info("document store: the configured YDocExtension.ystore_class is kept")
             continue
-        DocumentStore.server_config = app.config
-        app.ystore_class = DocumentStore
+        # one class per server, with its configuration (named alike: config sections match it)
+        app.ystore_class = type("DocumentStore", (DocumentStore,), {"server_config": app.config})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import sqlite3
@@ -218,7 +219,7 @@ async def test_an_agents_edits_go_to_the_configured_store_kept_in_a_write_ahead_
     store = nb_server.home / "ystore.db"
 
     def kept() -> int:
-        with sqlite3.connect(store) as db:
+        with contextlib.closing(sqlite3.connect(store)) as db:
             query = "SELECT COUNT(*) FROM yupdates WHERE path = ?"
             return int(db.execute(query, (f".notebook:{room.split(':')[-1]}.y",)).fetchone()[0])
 
@@ -227,7 +228,7 @@ async def test_an_agents_edits_go_to_the_configured_store_kept_in_a_write_ahead_
             break
         await asyncio.sleep(0.1)
     assert kept() >= 2
-    with sqlite3.connect(store) as db:
+    with contextlib.closing(sqlite3.connect(store)) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert not list(nb_server.root_dir.glob(".jupyter_ystore.db*"))  # nothing stray in the workspace
 

@@ -3,13 +3,16 @@ together, other documents' each alone."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 from pathlib import Path
 
 import anyio
 from pycrdt import Doc, Text
 
-from jupyter_ai_personas.document_store import DocumentStore, flush_all, on_local_disk
+from jupyter_ai_personas.document_store import DocumentStore, flush_all
+from jupyter_ai_personas.sqlite_wal import on_local_disk
 
 
 def updates(count: int) -> list[bytes]:
@@ -22,7 +25,7 @@ def updates(count: int) -> list[bytes]:
 
 
 def rows(db: Path, path: str) -> int:
-    with sqlite3.connect(db) as connection:
+    with contextlib.closing(sqlite3.connect(db)) as connection:
         return connection.execute("SELECT COUNT(*) FROM yupdates WHERE path = ?", (path,)).fetchone()[0]
 
 
@@ -90,12 +93,13 @@ def test_the_store_is_put_in_place_unless_a_person_configured_one() -> None:
             extension_manager=SimpleNamespace(extension_apps={"jupyter_server_ydoc": {app}})
         )
         use_as_collaboration_store(server, logging.getLogger("test"))
-    assert plain.ystore_class is DocumentStore
+    assert issubclass(plain.ystore_class, DocumentStore)
+    assert plain.ystore_class.server_config is plain.config  # for the rooms it opens unconfigured
     assert configured.ystore_class is TempFileYStore
 
 
 def journal_mode(db: Path) -> str:
-    with sqlite3.connect(db) as connection:
+    with contextlib.closing(sqlite3.connect(db)) as connection:
         return str(connection.execute("PRAGMA journal_mode").fetchone()[0])
 
 
@@ -113,7 +117,8 @@ def test_a_notebooks_updates_are_each_kept_in_a_write_ahead_log_and_checkpointed
                 await notebook.write(update)
             assert journal_mode(db) == "wal"
             assert rows(db, ".notebook:def.y") == 50  # one row per update: the timeline
-            with sqlite3.connect(db) as connection:  # pycrdt-store's checkpoints are still made
+            # pycrdt-store's checkpoints are still made
+            with contextlib.closing(sqlite3.connect(db)) as connection:
                 assert connection.execute("SELECT COUNT(*) FROM ycheckpoints").fetchone()[0] == 1
             timeline = [update async for update, _, _ in notebook.read()]
             assert len(timeline) == 50
@@ -131,27 +136,76 @@ def test_a_notebooks_updates_are_each_kept_in_a_write_ahead_log_and_checkpointed
 
 
 def test_the_journal_is_kept_where_the_database_is_not_on_a_local_disk(tmp_path: Path) -> None:
-    mounts = tmp_path / "mounts"
-    mounts.write_text(
-        "/dev/vda / ext4 rw 0 0\n"
-        f"server:/export {tmp_path / 'home'} nfs4 rw 0 0\n"
-        f"//server/share {tmp_path / 'share'} cifs rw 0 0\n"
-    )
-    assert on_local_disk(str(tmp_path / "root" / "ystore.db"), str(mounts))
-    assert not on_local_disk(str(tmp_path / "home" / "work" / "ystore.db"), str(mounts))
-    assert not on_local_disk(str(tmp_path / "share" / "ystore.db"), str(mounts))
+    device = os.stat(tmp_path).st_dev
+    here = f"{os.major(device)}:{os.minor(device)}"
+    mountinfo = tmp_path / "mountinfo"
+
+    def entry(n: int, device_number: str, point: str, kind: str) -> str:
+        return f"{n} 1 {device_number} / {point} rw shared:{n} - {kind} src rw\n"
+
+    def judged(*entries: str) -> bool:
+        mountinfo.write_text("".join(entries))
+        return on_local_disk(str(tmp_path / "ystore.db"), str(mountinfo))
+
+    assert judged(entry(1, here, "/", "ext4"), entry(2, "0:99", "/mnt/share", "nfs4"))
+    assert not judged(entry(1, here, "/home", "nfs4"))
+    # a mount stacked on another at the same place (an automount, then what it mounts): the last
+    assert not judged(entry(1, here, "/home", "autofs"), entry(2, here, "/home", "nfs4"))
+    assert not judged(entry(1, here, "/", "vboxsf"))  # not known to be local: kept
+    assert not judged(entry(1, "0:99", "/", "ext4"))  # no mount of this device: cannot tell
     assert not on_local_disk(str(tmp_path / "ystore.db"), str(tmp_path / "no-such-table"))
 
     db = tmp_path / "ystore.db"
 
     async def main() -> None:
-        store = DocumentStore(path=".notebook:def.y", db_path=str(db), write_ahead_log=False)
         async with anyio.create_task_group() as group:
+            before = DocumentStore(path=".notebook:def.y", db_path=str(db))
+            await group.start(before.start)
+            await before.db_initialized.wait()
+            await before.write(updates(1)[0])
+            assert journal_mode(db) == "wal"
+            await before.stop()
+            # turned off (or the folder now on a network filesystem): back to SQLite's default
+            store = DocumentStore(path=".notebook:def.y", db_path=str(db), write_ahead_log=False)
             await group.start(store.start)
             await store.db_initialized.wait()
             await store.write(updates(1)[0])
-            assert journal_mode(db) == "delete"  # SQLite's default, as pycrdt-store leaves it
-            assert rows(db, ".notebook:def.y") == 1
+            assert journal_mode(db) == "delete"
+            assert rows(db, ".notebook:def.y") == 2
+            group.cancel_scope.cancel()
+
+    anyio.run(main)
+
+
+def test_an_update_written_while_checkpoints_are_made_is_read_back(tmp_path: Path) -> None:
+    """pycrdt-store reads a document as its last checkpoint and the rows stamped after it: a
+    row must not be stamped before a checkpoint it is written after."""
+    db = tmp_path / "ystore.db"
+
+    async def main() -> None:
+        store = DocumentStore(path=".notebook:def.y", db_path=str(db))
+        store.checkpoint_interval = 3
+        sent = updates(7)
+        async with anyio.create_task_group() as group:
+            await group.start(store.start)
+            await store.db_initialized.wait()
+            await store.write(sent[0])
+            await store.write(sent[1])  # the next write is due a checkpoint
+            await store.lock.acquire()  # the store is busy: updates queue up, as a room sends them
+            for update in sent[2:6]:
+                group.start_soon(store.write, update)
+            await anyio.sleep(0.05)
+            store.lock.release()
+            with anyio.fail_after(5):
+                while store._update_counter != 0:  # the first queued write made a checkpoint
+                    await anyio.sleep(0)
+            group.start_soon(store.write, sent[6])  # a new update while the others wait
+            with anyio.fail_after(5):
+                while rows(db, ".notebook:def.y") < 7:
+                    await anyio.sleep(0.01)
+            doc = Doc()
+            await store.apply_updates(doc)
+            assert str(doc.get("source", type=Text)) == "".join(f"chunk {i} " for i in range(7))
             group.cancel_scope.cancel()
 
     anyio.run(main)
