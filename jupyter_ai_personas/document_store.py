@@ -15,8 +15,10 @@ thread. An agent inserting a cell pays it once; a reply streaming for 20 s updat
   support the mode on network ones. A stopping server folds the log into the database file
   (`flush_all`), and the log's files go when the server exits. One case loses updates that
   the journal would keep: pycrdt-store renames a database of a schema version it does not know
-  (another server, of another version, on the same file at once), and a renamed database in
-  this mode leaves its log to the new one; `write_ahead_log = False` avoids it;
+  (another server, of another version, on the same file at once), and a database renamed in
+  this mode leaves its log to the new one: what the running server had in the log and what it
+  writes after are lost from the store (not from the documents' files). `write_ahead_log =
+  False` avoids it;
 - writes an update in one hop where pycrdt-store's write is only an insert (no squashing, no
   size cleanup, no checkpoint due), and leaves the rest to it;
 - merges the updates a chat gets within `chat_write_interval` seconds and writes them as one.
@@ -46,10 +48,11 @@ from pycrdt import Doc, merge_updates
 from traitlets import Bool, Float
 from traitlets.config import Config
 
-from .sqlite_wal import close_quietly, fold, insert_update, set_journal
+from .sqlite_wal import close_quietly, fold, insert_update, on_local_disk, turn_back, write_ahead
 
 _STORES: weakref.WeakSet[DocumentStore] = weakref.WeakSet()
 JOURNAL_RETRY_SECONDS = 30.0  # a database busy when the store first wrote: tried again after
+_WARNED: set[str] = set()  # databases whose busy journal was said (once)
 
 
 def is_chat(store_path: str) -> bool:
@@ -69,7 +72,8 @@ class DocumentStore(SQLiteYStore):
         config=True,
         help="""Keep the store's SQLite database in write-ahead-log mode where it is on a
         filesystem known to be local (a twentieth of the CPU per update); never on a network
-        filesystem. Off, a database left in the mode is turned back to SQLite's default journal.""",
+        filesystem. Off (or off a local disk), a database left in the mode is turned back to
+        SQLite's default journal when the server starts.""",
     )
 
     # jupyter-collaboration configures the stores of rooms browsers open, not of those it opens
@@ -81,10 +85,14 @@ class DocumentStore(SQLiteYStore):
         if kwargs.get("config") is None and self.server_config is not None:
             kwargs["config"] = self.server_config
         super().__init__(*args, **kwargs)
+        if kwargs.get("log") is not None:  # pycrdt-store's __init__ put its own, unhandled, back
+            self.log = kwargs["log"]
         self._pending: list[bytes] = []
         self._timer: asyncio.TimerHandle | None = None
         self._flushing = asyncio.Lock()  # a flush waits for one in progress (readers see it)
-        self._journal_next_try = 0.0  # the journal is set at the first write (or turned back)
+        self._in_order = asyncio.Lock()  # FIFO: writes keep the order of the room's updates
+        # the log is turned on at the first write (turned back at start-up: `turn_back`)
+        self._journal_next_try = 0.0 if self.write_ahead_log else math.inf
         self.in_write_ahead_log = False
         _STORES.add(self)
 
@@ -135,41 +143,45 @@ class DocumentStore(SQLiteYStore):
         if connection is None or limiter is None:
             await super().write(data)
             return
-        if time.monotonic() >= self._journal_next_try:
-            await self._set_journal(connection, limiter)
-        # decided, stamped and written under the lock, as pycrdt-store's write is: the order of
-        # timestamps is the order of rows, which its checkpoints rely on
-        async with self.lock:
-            plain = self._only_insert()
-            if plain:
-                metadata = await self.get_metadata()
-                row = (self.path, self._compress(data) if self._compress else data, metadata, time.time())
-                self._update_counter += 1
-                try:
-                    await to_thread.run_sync(insert_update, connection, row, limiter=limiter)
-                except sqlite3.Error:  # as pycrdt-store does: logged, and the room goes on
-                    self.log.exception("a document update was not written to the store %s", self.path)
-        if not plain:
-            await super().write(data)  # a checkpoint, squashing or cleanup: pycrdt-store's own
+        # the journal set, and each insert decided, stamped and written, under the lock as
+        # pycrdt-store's writes are: rows keep the order of updates (a checkpoint drops an
+        # update whose predecessor it lacks), and timestamps that order (it reads the rows
+        # stamped after it)
+        async with self._in_order:  # one write at a time, in the order they came
+            async with self.lock:
+                if time.monotonic() >= self._journal_next_try:
+                    await self._set_journal(connection, limiter)
+                plain = self._only_insert()
+                if plain:
+                    metadata = await self.get_metadata()
+                    stored = self._compress(data) if self._compress else data
+                    row = (self.path, stored, metadata, time.time())
+                    self._update_counter += 1
+                    try:
+                        await to_thread.run_sync(insert_update, connection, row, limiter=limiter)
+                    except sqlite3.Error:  # as pycrdt-store does: logged, and the room goes on
+                        self.log.exception("a document update was not written to the store %s", self.path)
+            if not plain:
+                await super().write(data)  # a checkpoint, squashing or cleanup: pycrdt-store's own
 
     async def _set_journal(self, connection: sqlite3.Connection, limiter: Any) -> None:
-        async with self.lock:
-            try:
-                mode = await to_thread.run_sync(
-                    set_journal, connection, self.db_path, self.write_ahead_log, limiter=limiter
-                )
-            except sqlite3.Error as exc:
-                self._journal_next_try = time.monotonic() + JOURNAL_RETRY_SECONDS
+        """With the lock held: the write-ahead log on, where it may be."""
+        try:
+            mode = await to_thread.run_sync(write_ahead, connection, self.db_path, limiter=limiter)
+        except sqlite3.Error as exc:
+            self._journal_next_try = time.monotonic() + JOURNAL_RETRY_SECONDS
+            if self.db_path not in _WARNED:
+                _WARNED.add(self.db_path)
                 self.log.warning(
-                    "the document store %s keeps its journal mode for now (%s); tried again in %.0f s",
+                    "the document store %s keeps its journal for now (%s); tried again every %.0f s",
                     self.db_path,
                     exc,
                     JOURNAL_RETRY_SECONDS,
                 )
-                return
+            return
         self._journal_next_try = math.inf
         self.in_write_ahead_log = mode == "wal"
-        if self.write_ahead_log and mode != "wal" and self.db_path != ":memory:":
+        if mode is not None and mode != "wal":
             self.log.info("the document store %s keeps SQLite's %s journal", self.db_path, mode)
 
     # readers (a room loading, the timeline) see every update: what is pending is written first
@@ -228,4 +240,10 @@ def use_as_collaboration_store(serverapp: Any, log: Any) -> None:
             log.info("document store: the configured YDocExtension.ystore_class is kept")
             continue
         # one class per server, with its configuration (named alike: config sections match it)
-        app.ystore_class = type("DocumentStore", (DocumentStore,), {"server_config": app.config})
+        store_class = type("DocumentStore", (DocumentStore,), {"server_config": app.config})
+        app.ystore_class = store_class
+        settings = store_class(path="")  # the configured database, before any room opens it
+        if not settings.write_ahead_log or not on_local_disk(settings.db_path):
+            kept = turn_back(settings.db_path)
+            if kept is not None:
+                log.warning("document store %s: still in write-ahead-log mode (%s)", settings.db_path, kept)

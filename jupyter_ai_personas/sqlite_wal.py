@@ -48,32 +48,48 @@ def on_local_disk(db_path: str, mountinfo: str = MOUNTINFO) -> bool:
         return False
     known = _local.get(db_path) if mountinfo == MOUNTINFO else None
     if known is None:
-        folder = os.path.dirname(os.path.abspath(db_path)) or "/"
+        folder = os.path.dirname(os.path.realpath(db_path)) or "/"  # where SQLite puts the log
         known = filesystem_of(folder, mountinfo) in LOCAL_FILESYSTEMS
         if mountinfo == MOUNTINFO:
             _local[db_path] = known
     return known
 
 
-def set_journal(connection: sqlite3.Connection, db_path: str, write_ahead_log: bool) -> str:
-    """Turn the database to the write-ahead log where it is wanted and on a local disk (this
-    connection then syncs at checkpoints only: a commit survives a crash or kill of the server,
-    a power cut may take the last ones back, never the database), and a database left in it
-    elsewhere back to SQLite's default journal. The journal mode after. A database another
-    connection is busy with raises sqlite3.OperationalError after 0.1 s, so that the store
-    tries again later rather than wait."""
-    wanted = "wal" if write_ahead_log and on_local_disk(db_path) else "delete"
+def write_ahead(connection: sqlite3.Connection, db_path: str) -> str | None:
+    """Turn the database to the write-ahead log where it is on a local disk, this connection
+    syncing at checkpoints only (a commit survives a crash or kill of the server; a power cut
+    may take the last ones back, never the database). The journal mode after, or None where
+    the log is not for it. A database another connection is busy with raises
+    sqlite3.OperationalError after 0.1 s, so that the store tries again later, not waits."""
+    if not on_local_disk(db_path):
+        return None
     mode = str(connection.execute("PRAGMA journal_mode").fetchone()[0]).lower()
-    if mode != wanted and (wanted == "wal" or mode == "wal"):  # a mode a person chose stays
+    if mode != "wal":
         (waited,) = connection.execute("PRAGMA busy_timeout").fetchone()
         connection.execute("PRAGMA busy_timeout = 100")
         try:
-            mode = str(connection.execute(f"PRAGMA journal_mode = {wanted}").fetchone()[0]).lower()
+            mode = str(connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower()
         finally:
             connection.execute(f"PRAGMA busy_timeout = {int(waited)}")
     if mode == "wal":
         connection.execute("PRAGMA synchronous = NORMAL")
     return mode
+
+
+def turn_back(db_path: str) -> str | None:
+    """A database left in the write-ahead log, turned back to SQLite's default journal (which
+    needs it closed everywhere else: done as the server starts); None when done or not needed,
+    else why not."""
+    if db_path == ":memory:" or not os.path.exists(db_path):
+        return None
+    try:
+        with contextlib.closing(sqlite3.connect(db_path, timeout=0.1)) as connection:
+            if str(connection.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                return None
+            mode = str(connection.execute("PRAGMA journal_mode = DELETE").fetchone()[0]).lower()
+    except sqlite3.Error as exc:
+        return str(exc)
+    return None if mode == "delete" else f"it is in {mode} mode"
 
 
 def insert_update(connection: sqlite3.Connection, row: tuple[Any, ...]) -> None:

@@ -12,7 +12,7 @@ import anyio
 from pycrdt import Doc, Text
 
 from jupyter_ai_personas.document_store import DocumentStore, flush_all
-from jupyter_ai_personas.sqlite_wal import on_local_disk
+from jupyter_ai_personas.sqlite_wal import on_local_disk, turn_back, write_ahead
 
 
 def updates(count: int) -> list[bytes]:
@@ -164,8 +164,12 @@ def test_the_journal_is_kept_where_the_database_is_not_on_a_local_disk(tmp_path:
             await before.db_initialized.wait()
             await before.write(updates(1)[0])
             assert journal_mode(db) == "wal"
+            assert turn_back(str(db)) is not None  # open elsewhere: it cannot, and says so
             await before.stop()
             # turned off (or the folder now on a network filesystem): back to SQLite's default
+            # journal as the server starts, before rooms open it
+            assert turn_back(str(db)) is None
+            assert journal_mode(db) == "delete"
             store = DocumentStore(path=".notebook:def.y", db_path=str(db), write_ahead_log=False)
             await group.start(store.start)
             await store.db_initialized.wait()
@@ -206,6 +210,49 @@ def test_an_update_written_while_checkpoints_are_made_is_read_back(tmp_path: Pat
             doc = Doc()
             await store.apply_updates(doc)
             assert str(doc.get("source", type=Text)) == "".join(f"chunk {i} " for i in range(7))
+            group.cancel_scope.cancel()
+
+    anyio.run(main)
+
+
+def test_updates_arriving_while_the_journal_is_set_keep_their_order(tmp_path: Path, monkeypatch) -> None:
+    """A room writes each update in a task of its own; the first write sets the journal too.
+    Updates that came during it must not overtake it: rows keep the order of updates (a
+    checkpoint drops an update whose predecessor it lacks)."""
+    import time
+
+    from jupyter_ai_personas import document_store
+
+    def slow(connection: sqlite3.Connection, db_path: str) -> str | None:
+        time.sleep(0.05)  # a slow disk, a database busy for a moment
+        return write_ahead(connection, db_path)
+
+    monkeypatch.setattr(document_store, "write_ahead", slow)
+    db = tmp_path / "ystore.db"
+
+    async def main() -> None:
+        store = DocumentStore(path=".notebook:def.y", db_path=str(db))
+        store.checkpoint_interval = 8
+        sent = updates(24)
+        async with anyio.create_task_group() as group:
+            await group.start(store.start)
+            await store.db_initialized.wait()
+            for update in sent[:12]:
+                group.start_soon(store.write, update)
+            with anyio.fail_after(5):
+                while not store.in_write_ahead_log:  # the first write set the journal
+                    await anyio.sleep(0.001)
+            for update in sent[12:]:  # while the others still wait
+                group.start_soon(store.write, update)
+            with anyio.fail_after(10):
+                while rows(db, ".notebook:def.y") < 24:
+                    await anyio.sleep(0.01)
+            with contextlib.closing(sqlite3.connect(db)) as connection:
+                stored = [row[0] for row in connection.execute("SELECT yupdate FROM yupdates ORDER BY rowid")]
+            assert stored == sent
+            doc = Doc()
+            await store.apply_updates(doc)  # its checkpoints and the rows after them
+            assert str(doc.get("source", type=Text)) == "".join(f"chunk {i} " for i in range(24))
             group.cancel_scope.cancel()
 
     anyio.run(main)
