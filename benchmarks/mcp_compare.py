@@ -274,11 +274,12 @@ Each server is measured at rest (its start-up work done). Every request pays the
 MCP `ping` through the same client takes about 3 ms on this machine on every server; answers
 that stream no progress go out as plain JSON (`mcp/answer_format.py`), which keeps the
 connection open between requests. Each edit is also written to jupyter-collaboration's document
-store, an SQLite database this project keeps in write-ahead-log mode (`document_store.py`); in
-alternating batches on two servers at once (10 rounds of 40 inserts, 2026-11-28), an insert
-took 4.9 ms instead of 5.3 ms with SQLite's default journal, and 4.4 ms of server CPU instead
-of 4.9 ms. The table's rows move by up to a fifth between runs on this machine: the run before
-this one measured insert at 4.8 ms (0.66×) and read 50 cells at 4.9 ms (0.47×).
+store, an SQLite database this project keeps in write-ahead-log mode (`document_store.py`): in
+three A/B runs on 2026-11-28 (two servers at once, alternating batches, 10 rounds of 40
+inserts), the server's CPU per insert was 3.5–4.4 ms instead of 4.3–4.9 ms with
+jupyter-collaboration's own store, while the insert's time moved less than this machine's noise
+(−0.35 to +0.03 ms). The table's ratios move between runs here: three runs that day gave
+insert 0.66×, 0.54× and 0.57× (this one), and read 50 cells 0.47×, 0.38× and 0.43×.
 """
 
 
