@@ -7,8 +7,10 @@ import contextlib
 import os
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import anyio
+from anyio.abc import TaskGroup
 from pycrdt import Doc, Text
 
 from jupyter_ai_personas.document_store import DocumentStore, flush_all
@@ -24,6 +26,18 @@ def updates(count: int) -> list[bytes]:
     return seen
 
 
+async def started(
+    group: TaskGroup, db: Path, path: str = ".notebook:def.y", checkpoints: int = 100, **options: Any
+) -> DocumentStore:
+    """A store on `db` whose database is open, run by `group` (as a room runs its store);
+    `checkpoints`: pycrdt-store's checkpoint interval (not a traitlet)."""
+    store = DocumentStore(path=path, db_path=str(db), **options)
+    store.checkpoint_interval = checkpoints
+    await group.start(store.start)
+    await store.db_initialized.wait()
+    return store
+
+
 def rows(db: Path, path: str) -> int:
     with contextlib.closing(sqlite3.connect(db)) as connection:
         return connection.execute("SELECT COUNT(*) FROM yupdates WHERE path = ?", (path,)).fetchone()[0]
@@ -33,13 +47,9 @@ def test_a_chats_updates_are_written_as_one_and_read_whole(tmp_path: Path) -> No
     db, other = tmp_path / "ystore.db", tmp_path / "other.db"  # two first starts of one db race
 
     async def main() -> None:
-        chat = DocumentStore(path=".chat:abc.y", db_path=str(db), chat_write_interval=30)
-        notebook = DocumentStore(path=".notebook:def.y", db_path=str(other), chat_write_interval=30)
         async with anyio.create_task_group() as group:
-            await group.start(chat.start)
-            await group.start(notebook.start)
-            await chat.db_initialized.wait()
-            await notebook.db_initialized.wait()
+            chat = await started(group, db, ".chat:abc.y", chat_write_interval=30)
+            notebook = await started(group, other, chat_write_interval=30)
             for update in updates(50):
                 await chat.write(update)
                 await notebook.write(update)
@@ -61,10 +71,8 @@ def test_the_interval_elapses_and_the_batch_is_written(tmp_path: Path) -> None:
     db = tmp_path / "ystore.db"
 
     async def main() -> None:
-        chat = DocumentStore(path=".chat:abc.y", db_path=str(db), chat_write_interval=0.05)
         async with anyio.create_task_group() as group:
-            await group.start(chat.start)
-            await chat.db_initialized.wait()
+            chat = await started(group, db, ".chat:abc.y", chat_write_interval=0.05)
             for update in updates(5):
                 await chat.write(update)
             with anyio.fail_after(5):
@@ -108,11 +116,8 @@ def test_a_notebooks_updates_are_each_kept_in_a_write_ahead_log_and_checkpointed
     assert on_local_disk(str(db))  # the tests' temporary folders are on a local disk
 
     async def main() -> None:
-        notebook = DocumentStore(path=".notebook:def.y", db_path=str(db))
-        notebook.checkpoint_interval = 20  # pycrdt-store's (100), not a traitlet
         async with anyio.create_task_group() as group:
-            await group.start(notebook.start)
-            await notebook.db_initialized.wait()
+            notebook = await started(group, db, checkpoints=20)
             for update in updates(50):
                 await notebook.write(update)
             assert journal_mode(db) == "wal"
@@ -159,9 +164,7 @@ def test_the_journal_is_kept_where_the_database_is_not_on_a_local_disk(tmp_path:
 
     async def main() -> None:
         async with anyio.create_task_group() as group:
-            before = DocumentStore(path=".notebook:def.y", db_path=str(db))
-            await group.start(before.start)
-            await before.db_initialized.wait()
+            before = await started(group, db)
             await before.write(updates(1)[0])
             assert journal_mode(db) == "wal"
             assert turn_back(str(db)) is not None  # open elsewhere: it cannot, and says so
@@ -170,9 +173,7 @@ def test_the_journal_is_kept_where_the_database_is_not_on_a_local_disk(tmp_path:
             # journal as the server starts, before rooms open it
             assert turn_back(str(db)) is None
             assert journal_mode(db) == "delete"
-            store = DocumentStore(path=".notebook:def.y", db_path=str(db), write_ahead_log=False)
-            await group.start(store.start)
-            await store.db_initialized.wait()
+            store = await started(group, db, write_ahead_log=False)
             await store.write(updates(1)[0])
             assert journal_mode(db) == "delete"
             assert rows(db, ".notebook:def.y") == 2
@@ -187,12 +188,9 @@ def test_an_update_written_while_checkpoints_are_made_is_read_back(tmp_path: Pat
     db = tmp_path / "ystore.db"
 
     async def main() -> None:
-        store = DocumentStore(path=".notebook:def.y", db_path=str(db))
-        store.checkpoint_interval = 3
         sent = updates(7)
         async with anyio.create_task_group() as group:
-            await group.start(store.start)
-            await store.db_initialized.wait()
+            store = await started(group, db, checkpoints=3)
             await store.write(sent[0])
             await store.write(sent[1])  # the next write is due a checkpoint
             await store.lock.acquire()  # the store is busy: updates queue up, as a room sends them
@@ -231,12 +229,9 @@ def test_updates_arriving_while_the_journal_is_set_keep_their_order(tmp_path: Pa
     db = tmp_path / "ystore.db"
 
     async def main() -> None:
-        store = DocumentStore(path=".notebook:def.y", db_path=str(db))
-        store.checkpoint_interval = 8
         sent = updates(24)
         async with anyio.create_task_group() as group:
-            await group.start(store.start)
-            await store.db_initialized.wait()
+            store = await started(group, db, checkpoints=8)
             for update in sent[:12]:
                 group.start_soon(store.write, update)
             with anyio.fail_after(5):
