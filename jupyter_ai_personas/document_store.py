@@ -206,7 +206,7 @@ async def flush_all(timeout: float = 5.0) -> None:
     flushes = [store.flush() for store in stores if store._pending or store._flushing.locked()]
     if flushes:
         await asyncio.wait_for(asyncio.gather(*flushes, return_exceptions=True), timeout)
-    for db_path in {store.db_path: store for store in stores if store.in_write_ahead_log}:
+    for db_path in {store.db_path for store in stores if store.in_write_ahead_log}:
         try:
             folded = await asyncio.wait_for(to_thread.run_sync(fold, db_path), timeout)
         except (sqlite3.Error, TimeoutError) as exc:
@@ -240,7 +240,8 @@ def use_as_collaboration_store(serverapp: Any, log: Any) -> None:
             log.info("document store: the configured YDocExtension.ystore_class is kept")
             continue
         # one class per server, with its configuration (named alike: config sections match it)
-        store_class = type("DocumentStore", (DocumentStore,), {"server_config": app.config})
+        namespace = {"server_config": app.config, "__module__": __name__}
+        store_class = type("DocumentStore", (DocumentStore,), namespace)
         app.ystore_class = store_class
         settings = store_class(path="")  # the configured database, before any room opens it
         if not settings.write_ahead_log or not on_local_disk(settings.db_path):
