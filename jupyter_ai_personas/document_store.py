@@ -127,6 +127,11 @@ class DocumentStore(SQLiteYStore):
                     self._pending[:0] = pending  # kept for the next flush
                     raise
 
+    def _sqlite(self) -> tuple[sqlite3.Connection | None, Any]:
+        """sqlite-anyio 0.2's connection under the store's, and the limiter of its thread."""
+        database = getattr(self, "_db", None)
+        return getattr(database, "_real_connection", None), getattr(database, "_limiter", None)
+
     def _only_insert(self) -> bool:
         """Whether pycrdt-store's write would only insert: no squashing or size cleanup
         configured, and no checkpoint due (its write does those)."""
@@ -138,8 +143,7 @@ class DocumentStore(SQLiteYStore):
         if self.db_initialized is None:
             raise RuntimeError("YStore not started")
         await self.db_initialized.wait()
-        connection = getattr(self._db, "_real_connection", None)  # sqlite-anyio 0.2's
-        limiter = getattr(self._db, "_limiter", None)
+        connection, limiter = self._sqlite()
         if connection is None or limiter is None:
             await super().write(data)
             return
@@ -221,7 +225,7 @@ def _close_at_exit() -> None:
     """No more updates come once the server's loop is gone: each store's connection closes,
     and with the last one to a database SQLite removes its log's files."""
     for store in list(_STORES):
-        connection = getattr(getattr(store, "_db", None), "_real_connection", None)
+        connection, _ = store._sqlite()
         if connection is not None:
             close_quietly(connection)
 

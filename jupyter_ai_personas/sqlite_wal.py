@@ -55,6 +55,13 @@ def on_local_disk(db_path: str, mountinfo: str = MOUNTINFO) -> bool:
     return known
 
 
+def journal_mode(connection: sqlite3.Connection, change_to: str | None = None) -> str:
+    """The database's journal mode, after changing it to `change_to` if given (SQLite answers
+    with the mode it is in: the old one when it could not change)."""
+    pragma = "PRAGMA journal_mode" + (f" = {change_to}" if change_to else "")
+    return str(connection.execute(pragma).fetchone()[0]).lower()
+
+
 def write_ahead(connection: sqlite3.Connection, db_path: str) -> str | None:
     """Turn the database to the write-ahead log where it is on a local disk, this connection
     syncing at checkpoints only (a commit survives a crash or kill of the server; a power cut
@@ -63,12 +70,12 @@ def write_ahead(connection: sqlite3.Connection, db_path: str) -> str | None:
     sqlite3.OperationalError after 0.1 s, so that the store tries again later, not waits."""
     if not on_local_disk(db_path):
         return None
-    mode = str(connection.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+    mode = journal_mode(connection)
     if mode != "wal":
         (waited,) = connection.execute("PRAGMA busy_timeout").fetchone()
         connection.execute("PRAGMA busy_timeout = 100")
         try:
-            mode = str(connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower()
+            mode = journal_mode(connection, "wal")
         finally:
             connection.execute(f"PRAGMA busy_timeout = {int(waited)}")
     if mode == "wal":
@@ -84,9 +91,9 @@ def turn_back(db_path: str) -> str | None:
         return None
     try:
         with contextlib.closing(sqlite3.connect(db_path, timeout=0.1)) as connection:
-            if str(connection.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+            if journal_mode(connection) != "wal":
                 return None
-            mode = str(connection.execute("PRAGMA journal_mode = DELETE").fetchone()[0]).lower()
+            mode = journal_mode(connection, "delete")
     except sqlite3.Error as exc:
         return str(exc)
     return None if mode == "delete" else f"it is in {mode} mode"
@@ -106,7 +113,7 @@ def fold(db_path: str) -> bool:
     """Copy the write-ahead log into the database file and empty it (a checkpoint), on a
     connection of its own; False when a reader or writer kept it from finishing."""
     with contextlib.closing(sqlite3.connect(db_path, timeout=1.0)) as connection:
-        if str(connection.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+        if journal_mode(connection) != "wal":
             return True
         busy, _, _ = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         return not busy
