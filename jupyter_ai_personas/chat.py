@@ -154,12 +154,21 @@ class ChatWriter:
 
     def _settle(self, message_ids: list[str] | None, *, live_replies: bool) -> None:
         ymessages = self.ychat.ymessages
+        wanted = None if message_ids is None else set(message_ids)
         with self.ychat.ydoc.transaction():
-            for index in range(len(ymessages)):
+            # from the end, where a message just posted is: a long chat is not read whole
+            for index in range(len(ymessages) - 1, -1, -1):
+                if wanted is not None and not wanted:
+                    break
                 ymessage = ymessages[index]
                 if not isinstance(ymessage, Map):
                     continue
-                if ymessage.get("raw_time") and (message_ids is None or ymessage.get("id") in message_ids):
+                if wanted is not None:
+                    message_id = ymessage.get("id")
+                    if message_id not in wanted:
+                        continue
+                    wanted.discard(message_id)
+                if ymessage.get("raw_time"):
                     ymessage["raw_time"] = False
                 if not live_replies:
                     continue

@@ -51,7 +51,7 @@ from .routes import (
     TRUST,
 )
 from .shutdown import exit_when_stopped, stop_on_sigint
-from .upstream import enable_nodelay_on_rooms
+from .upstream import enable_nodelay_on_rooms, speed_up_chat_documents
 
 if TYPE_CHECKING:
     from .router.chat_router import ChatRouter
@@ -235,6 +235,8 @@ class PersonasExtension(ExtensionApp):
     def initialize_handlers(self) -> None:
         if self.tcp_nodelay:
             enable_nodelay_on_rooms(self.log)
+        if not speed_up_chat_documents():
+            self.log.info("jupyterlab-chat's YChat is not the one this runtime speeds up: left as it is")
         self.handlers.extend(
             [
                 (rf"/{AVATARS}/(.+)", AvatarHandler),
