@@ -9,28 +9,39 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from tests.support.chat_client import ChatClient
+from tests.support.chat_client import ChatClient, create_chat
 from tests.support.server import JupyterServer, server_env
 
 from .common import median, percentile
 
 WARM_SAMPLES = 40
 COLD_SAMPLES = 8
+LONG_CHAT = 500  # earlier messages in the chat of the "long chat" row
 CHATS = 20
 REPLY = 20_000
 
 
 async def first_chunk_seconds(chat: ChatClient, text: str, persona: str = "Minimal") -> float:
     """Seconds from sending `text` to seeing the first new message of `persona`."""
-    before = len(chat.messages_from(persona))
+    # the last few messages are looked at, not the whole chat (the person's own may be moved
+    # back by its server time), and a message already there is not the answer
+    start = len(chat.messages_array) - 3
+    before = {m.get("id") for m in chat.messages_from_index(start)}
+
+    def replied() -> bool:
+        sender = chat.user_id(persona)
+        recent = chat.messages_from_index(start)
+        return any(m.get("sender") == sender and m.get("id") not in before for m in recent)
+
     started = time.monotonic()
     chat.send(text)
-    await chat.wait_for(lambda: len(chat.messages_from(persona)) > before, timeout=60)
+    await chat.wait_for(replied, timeout=60)
     elapsed = time.monotonic() - started
     await chat.wait_for(lambda: persona not in chat.writers(), timeout=60)  # the turn is over
     return elapsed
@@ -43,12 +54,31 @@ async def measure_latency(server: JupyterServer) -> dict[str, list[float]]:
         await first_chunk_seconds(chat, "@Minimal hello")  # start the agent and the session
         for _ in range(WARM_SAMPLES):
             warm.append(await first_chunk_seconds(chat, "@Minimal hello"))
+    # the same in a chat that already holds many messages (one in use for weeks)
+    earlier = [
+        {
+            "type": "msg",
+            "id": f"earlier-{i}",
+            "body": f"message {i}: " + "words " * 40,
+            "sender": "alice",
+            "time": 1.7e9 + i,
+            "raw_time": False,
+        }
+        for i in range(LONG_CHAT)
+    ]
+    content = {"messages": earlier, "users": {}, "metadata": {}, "attachments": {}}
+    await create_chat(server, "long.chat", content)
+    long_chat: list[float] = []
+    async with ChatClient(server, "long.chat", create=False) as chat:
+        await first_chunk_seconds(chat, "@Minimal hello")
+        for _ in range(WARM_SAMPLES // 2):
+            long_chat.append(await first_chunk_seconds(chat, "@Minimal hello"))
     for index in range(COLD_SAMPLES):
         async with ChatClient(server, f"cold-{index}.chat") as chat:
             chat.send("/restart @Minimal")  # the next message starts the program again
             await chat.wait_for(lambda: chat.bodies_from("Personas"), timeout=30)
             cold.append(await first_chunk_seconds(chat, "@Minimal hello"))
-    return {"warm": warm, "cold": cold}
+    return {"warm": warm, "long_chat": long_chat, "cold": cold}
 
 
 async def measure_concurrency(server: JupyterServer) -> dict[str, Any]:
@@ -94,6 +124,7 @@ def _ms(values: list[float], q: float) -> str:
 
 def table(data: dict[str, Any]) -> str:
     warm, cold, durations = data["warm"], data["cold"], data["durations"]
+    long_chat = data.get("long_chat") or [math.nan]
     return "\n".join(
         [
             "| measure | p50 | p95 | min | max | samples |",
@@ -101,6 +132,9 @@ def table(data: dict[str, Any]) -> str:
             "| mention → first chunk, warm (agent and session running) | "
             f"{_ms(warm, 50)} | {_ms(warm, 95)} | "
             f"{min(warm) * 1000:.1f} ms | {max(warm) * 1000:.1f} ms | {len(warm)} |",
+            f"| the same in a chat of {LONG_CHAT} earlier messages | {_ms(long_chat, 50)} | "
+            f"{_ms(long_chat, 95)} | {min(long_chat) * 1000:.1f} ms | {max(long_chat) * 1000:.1f} ms | "
+            f"{len(long_chat)} |",
             f"| mention → first chunk, cold (agent program started) | {_ms(cold, 50)} | {_ms(cold, 95)} | "
             f"{min(cold) * 1000:.1f} ms | {max(cold) * 1000:.1f} ms | {len(cold)} |",
             f"| {CHATS} chats at once, each a 20 KB reply as 2,000 chunks at 10 ms, one agent: time to the "

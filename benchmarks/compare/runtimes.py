@@ -137,9 +137,10 @@ async def running(
         await server.stop()
 
 
-def persona_messages(chat: ChatClient) -> list[dict[str, Any]]:
+def persona_messages(chat: ChatClient, start: int = 0) -> list[dict[str, Any]]:
+    """The persona's messages, at index `start` and after."""
     ids = {u for u, user in chat.users().items() if PERSONA in (user.get("display_name"), user.get("name"))}
-    return [m for m in chat.messages() if m.get("sender") in ids]
+    return [m for m in chat.messages_from_index(start) if m.get("sender") in ids]
 
 
 def is_ready(chat: ChatClient) -> bool:

@@ -109,6 +109,13 @@ class ChatClient(RoomClient):
     def messages(self) -> list[dict[str, Any]]:
         return self.messages_array.to_py() or []
 
+    def messages_from_index(self, start: int) -> list[dict[str, Any]]:
+        """The messages at `start` and after (a long chat is not read whole, as a browser does not
+        on each change: what a timed wait checks)."""
+        array = self.messages_array
+        items = (array[index] for index in range(max(start, 0), len(array)))
+        return [item.to_py() if isinstance(item, Map) else item for item in items]
+
     def users(self) -> dict[str, dict[str, Any]]:
         return self.users_map.to_py() or {}
 
