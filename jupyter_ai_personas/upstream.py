@@ -41,9 +41,11 @@ Python an item at a time (`Array.to_py`), and YChat calls it for each message a 
 message the server adds (`add_message`) and for each save (`get`). On the server's loop, in a
 chat of 300 messages, that is 12 ms each, before the agent is even asked.
 `speed_up_chat_documents` replaces both (monkeypatches): the messages come from pycrdt's own
-JSON of the array (a fifth of the time; a whole number reads back as an int, not a float), and
-a posted message is stamped where it is when that is its place (the original moves it
-otherwise).
+JSON of the array (a half to a quarter of the time; a whole number reads back as an int, not a
+float), with each message's keys sorted (pycrdt's JSON lists them in a new order each time, and
+`to_py` in one per process: a saved chat now keeps one order, and its diffs show only what
+changed); a posted message is stamped where it is when that is its place (the original moves
+it otherwise).
 """
 
 from __future__ import annotations
@@ -183,7 +185,7 @@ def speed_up_chat_documents() -> bool:
         return True
 
     def _get_messages(self: Any) -> list[dict[str, Any]]:
-        return json.loads(str(self._ymessages)) or []
+        return json.loads(str(self._ymessages), object_pairs_hook=_sorted_object) or []
 
     @functools.wraps(original_stamp)
     def _set_timestamp(self: Any, msg_idx: int, timestamp: float) -> None:
@@ -202,6 +204,10 @@ def speed_up_chat_documents() -> bool:
     YChat._get_messages = _get_messages  # type: ignore[method-assign]
     YChat._set_timestamp = _set_timestamp  # type: ignore[method-assign]
     return True
+
+
+def _sorted_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    return dict(sorted(pairs))
 
 
 def _stamped_place(messages: Any, index: int, timestamp: float) -> int:

@@ -94,3 +94,17 @@ async def test_settling_a_posted_message_marks_only_that_message():
     assert [raw for _, _, raw in _order(ychat)] == [True, False, False, False]
     ChatWriter(ychat).settle_client_times(["m0", "gone"])
     assert not any(raw for _, _, raw in _order(ychat))
+
+
+
+@pytest.mark.asyncio
+async def test_a_saved_chat_keeps_one_order_of_keys_from_save_to_save():
+    speed_up_chat_documents()
+    ychat = await _chat([1.5, 2.5])
+    ychat.ymessages[0]["metadata"] = {"zeta": 1, "alpha": {"y": 2, "b": [3]}}
+    saves = {ychat.get() for _ in range(20)}  # pycrdt's own JSON lists keys in a new order each time
+    assert len(saves) == 1
+    (saved,) = saves
+    first = json.loads(saved)["messages"][0]
+    assert list(first) == sorted(first) and list(first["metadata"]) == ["alpha", "zeta"]
+    assert json.loads(saved)["messages"] == ychat.ymessages.to_py()
