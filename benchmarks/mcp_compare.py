@@ -286,7 +286,9 @@ insert 0.66×, 0.54× and 0.57× (this one), and read 50 cells 0.47×, 0.38× an
 def table(data: dict[str, Any]) -> str:
     keys = list(data["times"])
     ours, others = keys[0], keys[1:]
-    operations = list(data["times"][ours])
+    # in the order they are run, whatever order the saved results keep them in
+    order = [*_ours().work, *(name + OPEN for name in ("insert", "read 50 cells"))]
+    operations = sorted(data["times"][ours], key=lambda op: order.index(op) if op in order else len(order))
     head = "| operation (median ms) | " + " | ".join(keys) + " | ours ÷ best peer |"
     lines = [head, "|---" * (len(keys) + 2) + "|"]
     for operation in operations:
@@ -303,7 +305,11 @@ def table(data: dict[str, Any]) -> str:
         lines.append(f"| {operation} | " + " | ".join(cells) + f" | {ratio} |")
     lines += ["", "| capability | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
     lines.append("| tools listed | " + " | ".join(str(data["capabilities"][k]["tools"]) for k in keys) + " |")
-    for label in data["capabilities"][ours]["found"]:
+    labels = [*CAPABILITIES, "resources", "prompts"]
+    found = sorted(
+        data["capabilities"][ours]["found"], key=lambda x: labels.index(x) if x in labels else len(labels)
+    )
+    for label in found:
         marks = ["✓" if data["capabilities"][k]["found"].get(label) else "–" for k in keys]
         lines.append(f"| {label} | " + " | ".join(marks) + " |")
     lines.append("")
