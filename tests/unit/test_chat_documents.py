@@ -96,7 +96,6 @@ async def test_settling_a_posted_message_marks_only_that_message():
     assert not any(raw for _, _, raw in _order(ychat))
 
 
-
 @pytest.mark.asyncio
 async def test_a_saved_chat_keeps_one_order_of_keys_from_save_to_save():
     speed_up_chat_documents()
