@@ -40,12 +40,13 @@ Python an item at a time (`Array.to_py`), and YChat calls it for each message a 
 (`_set_timestamp`, to find where the message goes, almost always where it is: last), for each
 message the server adds (`add_message`) and for each save (`get`). On the server's loop, in a
 chat of 300 messages, that is 12 ms each, before the agent is even asked.
-`speed_up_chat_documents` replaces both (monkeypatches): the messages come from pycrdt's own
-JSON of the array (a half to a quarter of the time; a whole number reads back as an int, not a
-float), with each message's keys sorted (pycrdt's JSON lists them in a new order each time, and
-`to_py` in one per process: a saved chat now keeps one order, and its diffs show only what
-changed); a posted message is stamped where it is when that is its place (the original moves
-it otherwise).
+`speed_up_chat_documents` replaces both (monkeypatches, for 0.25 only): the messages come from
+pycrdt's own JSON of the array (a half to a quarter of the time; a whole number reads back as an
+int, not a float; a chat holding a null, which is also how pycrdt writes NaN and infinities, is
+read the original way), with each message's keys sorted (pycrdt's JSON lists them in a new
+order each time, and `to_py` in one per process: a saved chat now keeps one order, and its
+diffs show only what changed); a posted message is stamped where it is when that is its place
+(the original moves it otherwise).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ import asyncio
 import functools
 import json
 import logging
+import re
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -169,14 +171,18 @@ def server_documents_room(manager: Any, room_id: str) -> Any | None:
 
 _NODELAY_MARK = "_jupyter_ai_personas_nodelay"
 _FAST_CHAT_MARK = "_jupyter_ai_personas_fast"
+_NULL = re.compile(r"[:,\[]null[,\]}]")  # a null value in compact JSON (or in a string: no harm)
 
 
 def speed_up_chat_documents() -> bool:
     """Faster whole-chat reads and message stamping in jupyterlab-chat's YChat (see the module's
     note); once. False when YChat is not the one this was written for."""
     try:
+        from jupyterlab_chat import __version__ as chat_version
         from jupyterlab_chat.ychat import YChat
     except ImportError:
+        return False
+    if not chat_version.startswith("0.25."):  # where messages go may have changed
         return False
     original_stamp = getattr(YChat, "_set_timestamp", None)
     if not callable(original_stamp) or not callable(getattr(YChat, "_get_messages", None)):
@@ -185,7 +191,10 @@ def speed_up_chat_documents() -> bool:
         return True
 
     def _get_messages(self: Any) -> list[dict[str, Any]]:
-        return json.loads(str(self._ymessages), object_pairs_hook=_sorted_object) or []
+        text = str(self._ymessages)
+        if _NULL.search(text):  # pycrdt writes NaN and infinities as null: the values themselves
+            return _sorted_keys(self._ymessages.to_py() or [])
+        return json.loads(text, object_pairs_hook=_sorted_object) or []
 
     @functools.wraps(original_stamp)
     def _set_timestamp(self: Any, msg_idx: int, timestamp: float) -> None:
@@ -208,6 +217,14 @@ def speed_up_chat_documents() -> bool:
 
 def _sorted_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return dict(sorted(pairs))
+
+
+def _sorted_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _sorted_keys(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted_keys(item) for item in value]
+    return value
 
 
 def _stamped_place(messages: Any, index: int, timestamp: float) -> int:

@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import math
 from typing import Any
 
 import pytest
+from jupyterlab_chat.models import NewMessage
 from jupyterlab_chat.ychat import YChat
 from pycrdt import Map
 
@@ -107,3 +109,16 @@ async def test_a_saved_chat_keeps_one_order_of_keys_from_save_to_save():
     first = json.loads(saved)["messages"][0]
     assert list(first) == sorted(first) and list(first["metadata"]) == ["alpha", "zeta"]
     assert json.loads(saved)["messages"] == ychat.ymessages.to_py()
+
+
+@pytest.mark.asyncio
+async def test_values_json_cannot_hold_read_back_as_they_are():
+    speed_up_chat_documents()
+    ychat = await _chat([1.5, 2.5])
+    ychat.ymessages[0]["metadata"] = {"cost": math.nan, "limits": [1, math.inf]}
+    ychat.ymessages[1]["time"] = -math.inf
+    (first, second) = ychat._get_messages()
+    assert math.isnan(first["metadata"]["cost"]) and first["metadata"]["limits"] == [1, math.inf]
+    assert second["time"] == -math.inf and list(first) == sorted(first)
+    ychat.add_message(NewMessage(body="hello", sender="bot"))  # placed by time, as before
+    assert [m["body"] for m in ychat._get_messages()][-1] == "hello"
