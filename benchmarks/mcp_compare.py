@@ -278,8 +278,9 @@ store, an SQLite database this project keeps in write-ahead-log mode (`document_
 three A/B runs on 2026-11-28 (two servers at once, alternating batches, 10 rounds of 40
 inserts), the server's CPU per insert was 3.5–4.4 ms instead of 4.3–4.9 ms with
 jupyter-collaboration's own store, while the insert's time moved less than this machine's noise
-(−0.35 to +0.03 ms). The table's ratios move between runs here: three runs that day gave
-insert 0.66×, 0.54× and 0.57× (this one), and read 50 cells 0.47×, 0.38× and 0.43×.
+(−0.35 to +0.03 ms). The table's ratios move between runs here: four runs that day gave
+insert 0.66×, 0.54×, 0.57× and 0.57× (this one), and read 50 cells 0.47×, 0.38×, 0.43× and
+0.37×.
 """
 
 
