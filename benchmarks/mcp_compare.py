@@ -12,7 +12,7 @@ import contextlib
 import re
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -185,6 +185,7 @@ async def started(peer: Peer) -> AsyncIterator[tuple[JupyterServer, ClientSessio
 
 
 OPEN = " (open in JupyterLab)"  # the same work while a person has the notebooks open
+OPEN_WORK = ("insert", "read 50 cells")  # the operations measured again that way
 
 
 async def _sample(peer: Peer, session: ClientSession, name: str, call: Call, into: list[float]) -> None:
@@ -207,7 +208,7 @@ async def measure(peer: Peer) -> dict[str, list[float]]:
         # a person's JupyterLab in both notebooks: peers that write files when no one has them
         # open now go through the live document too, as this project always does
         async with NotebookClient(server, "bench.ipynb"), NotebookClient(server, "fifty.ipynb"):
-            for name in ("insert", "read 50 cells"):
+            for name in OPEN_WORK:
                 await _sample(peer, session, name, peer.work[name], samples.setdefault(name + OPEN, []))
     return samples
 
@@ -284,12 +285,16 @@ insert 0.66×, 0.54×, 0.57× and 0.57× (this one), and read 50 cells 0.47×, 0
 """
 
 
+def _in_order(names: Iterable[str], order: list[str]) -> list[str]:
+    """`names` in the order of `order` (the saved results keep theirs sorted), others last."""
+    return sorted(names, key=lambda name: order.index(name) if name in order else len(order))
+
+
 def table(data: dict[str, Any]) -> str:
     keys = list(data["times"])
     ours, others = keys[0], keys[1:]
     # in the order they are run, whatever order the saved results keep them in
-    order = [*_ours().work, *(name + OPEN for name in ("insert", "read 50 cells"))]
-    operations = sorted(data["times"][ours], key=lambda op: order.index(op) if op in order else len(order))
+    operations = _in_order(data["times"][ours], [*_ours().work, *(name + OPEN for name in OPEN_WORK)])
     head = "| operation (median ms) | " + " | ".join(keys) + " | ours ÷ best peer |"
     lines = [head, "|---" * (len(keys) + 2) + "|"]
     for operation in operations:
@@ -306,11 +311,7 @@ def table(data: dict[str, Any]) -> str:
         lines.append(f"| {operation} | " + " | ".join(cells) + f" | {ratio} |")
     lines += ["", "| capability | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
     lines.append("| tools listed | " + " | ".join(str(data["capabilities"][k]["tools"]) for k in keys) + " |")
-    labels = [*CAPABILITIES, "resources", "prompts"]
-    found = sorted(
-        data["capabilities"][ours]["found"], key=lambda x: labels.index(x) if x in labels else len(labels)
-    )
-    for label in found:
+    for label in _in_order(data["capabilities"][ours]["found"], [*CAPABILITIES, "resources", "prompts"]):
         marks = ["✓" if data["capabilities"][k]["found"].get(label) else "–" for k in keys]
         lines.append(f"| {label} | " + " | ".join(marks) + " |")
     lines.append("")

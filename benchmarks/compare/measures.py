@@ -35,7 +35,7 @@ def persona_text(chat: ChatClient) -> int:
 async def greet(runtime: Runtime, person: ChatClient, watcher: ChatClient) -> float:
     """Seconds from a person's message to the watcher seeing the first chunk of the reply."""
     tag = uuid.uuid4().hex[:8]
-    start = len(watcher.messages_array) - 3  # the chat's end, not all of it: see `agents`
+    start = watcher.tail_start()  # the chat's end, not all of it
     started = time.monotonic()
     runtime.send(person, f"hello {tag}")
     await watcher.wait_for(
