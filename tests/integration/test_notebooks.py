@@ -423,8 +423,9 @@ def _text_client(server, room: str, session: str):
     import contextlib
 
     from httpx_ws import aconnect_ws
-    from pycrdt import Doc, Provider, Text
+    from pycrdt import Doc, Text
 
+    from tests.support.lab_provider import LabProvider
     from tests.support.room_client import CountingChannel
 
     @contextlib.asynccontextmanager
@@ -435,7 +436,7 @@ def _text_client(server, room: str, session: str):
             async with aconnect_ws(
                 f"{server.url}api/collaboration/room/{room}?sessionId={session}", client=http
             ) as websocket:
-                async with Provider(doc, CountingChannel(websocket, room)) as provider:
+                async with LabProvider(doc, CountingChannel(websocket, room)) as provider:
                     await provider.synced.wait()
                     yield doc, source
 

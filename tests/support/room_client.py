@@ -11,8 +11,9 @@ from urllib.parse import quote
 
 import httpx
 from httpx_ws import aconnect_ws
-from pycrdt import Awareness, Channel, Doc, Provider, YMessageType, read_message
+from pycrdt import Awareness, Channel, Doc, YMessageType, read_message
 
+from .lab_provider import LabProvider
 from .server import JupyterServer
 
 T = TypeVar("T")
@@ -90,7 +91,7 @@ class RoomClient:
             )
         )
         self.channel = CountingChannel(websocket, room, self._on_awareness)
-        provider = await self._stack.enter_async_context(Provider(self.doc, self.channel))
+        provider = await self._stack.enter_async_context(LabProvider(self.doc, self.channel))
         await asyncio.wait_for(provider.synced.wait(), 20)
         self.doc.observe(lambda _event: self._changed.set())
 
