@@ -129,8 +129,13 @@ string once (one more copy of the text, so every client and a reload see a usual
 This package's frontend renders the shared text as it grows (jupyterlab-chat 0.25's own model
 follows only array and map events, not text inside a message).
 
-**Server CPU.** Coalescing is what lowers it; with live text a reply costs 0.6–0.8 s of
-server CPU for 20 s of streaming, against a goal of 0.3 s. Where it goes, from a cProfile of
+**Server CPU.** Coalescing is what lowers it; with live text a reply costs 0.5–0.8 s of
+server CPU for 20 s of streaming here, where the fake model itself runs in the server (2,000
+timed chunks); the comparison below measures the same reply from a separate ACP agent. Until
+2026-11-28 the two websocket clients sent every update they received back to the server
+(pycrdt's `Provider` does; JupyterLab's provider does not), which the server read and applied
+for nothing: 0.76 s (0.72–0.89) for the default before they synced as JupyterLab does, and
+6.04 s for a write per chunk (2.32 s now). Where it went before that change, from a cProfile of
 the server's main thread during one reply (ACP agent, two chat clients; profiled times, about
 twice the real ones): reading the 2,000 ACP notifications 0.24 s (JSON and pydantic 0.07 s,
 pausing and resuming the pipe between batches 0.10 s), jupyter-collaboration's SQLite store

@@ -169,8 +169,8 @@ class PersonasExtension(ExtensionApp):
     tcp_nodelay = Bool(
         True,
         config=True,
-        help="Turn off Nagle's algorithm on the collaboration websocket, so streamed chunks are not "
-        "held back ~40 ms waiting for the browser's delayed ACK.",
+        help="Turn off Nagle's algorithm on the collaboration websocket, so that a small frame (a "
+        "streamed chunk) is never held back waiting for the client's acknowledgement.",
     )
 
     document_store = Bool(

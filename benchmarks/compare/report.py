@@ -206,14 +206,17 @@ jupyter-ai-router 0.1.1, jupyter-ai-acp-client 0.3.3) in its own virtual environ
 `jupyter-ai` metapackage pins an older persona manager.
 
 **Where the differences come from.**
-- *First chunk.* Jupyter AI v3 pays ~40 ms per reply to Nagle's algorithm: the chat
-  websocket leaves TCP_NODELAY off, so a small frame waits for the client's delayed ACK. Ours
-  sets it on the collaboration websockets. The row with v3 patched shows the runtimes'
-  own overhead once that is equal. The client looks at the chat's last messages on each
-  change; until 2026-11-28 it converted the whole chat each time, a few milliseconds in both
-  runtimes' figures. With that and ours no longer reading the whole chat for each message
-  (`make bench`, "A long chat"; this chat grows to some 80 messages), ours went from 16.8 ms
-  to 10.4 ms.
+- *First chunk.* Ours sets TCP_NODELAY on the collaboration websockets; Jupyter AI v3 leaves
+  Nagle's algorithm on. Until 2026-11-28 this harness's clients sent every update they
+  received back to the server (pycrdt's `Provider` does so; JupyterLab's provider does not),
+  and with that traffic v3 as shipped waited ~40 ms per reply for a delayed ACK (p50 52.4 ms
+  as shipped, 11.7 ms patched). The clients now sync as JupyterLab does
+  (`tests/support/lab_provider.py`), and that wait is gone from both v3 rows; the patched row
+  stays for comparison with earlier runs. The same change took ours from 10.4 ms to 5.7 ms:
+  the server no longer reads and applies an echo of each update while the reply is on its
+  way. The client also looks at the chat's last messages on each change (until earlier that
+  day it converted the whole chat each time, a few milliseconds in both runtimes' figures),
+  and ours no longer reads the whole chat for each message (`make bench`, "A long chat").
 - *Bytes, CPU, document growth.* Jupyter AI v3 writes every chunk into the message, and a
   jupyterlab-chat body is a plain string, so each write resends the whole reply so far (about
   1,000 bytes per reply byte), and jupyter-collaboration stores each of the 2,000 updates.
@@ -230,8 +233,8 @@ jupyter-ai-router 0.1.1, jupyter-ai-acp-client 0.3.3) in its own virtual environ
   client here (as for a colleague watching), then jupyterlab-chat renders the reply's
   markdown asynchronously. Ours shows the "is writing" indicator only when a reply takes more
   than 0.1 s, so a fast reply reaches the page without an awareness update ahead of it.
-  What is left is jupyterlab-chat's rendering. The websocket client's own figure is at the
-  goal's edge (p50 10.4 ms against 10 ms). Measured in the page on 2026-11-28 (ours alone,
+  What is left is jupyterlab-chat's rendering; the websocket client sees the first chunk at
+  p50 5.7 ms. Measured in the page on 2026-11-28, before the harness change above (ours alone,
   25 replies, the page's own clock on its websocket's frames): the person's message reaches
   the page at p50 4 ms, the reply's first frame at 20–25 ms (the server's ~10 ms, then the
   page busy rendering the person's message), and the reply's text is in the page 16–20 ms
@@ -243,9 +246,11 @@ jupyter-ai-router 0.1.1, jupyter-ai-acp-client 0.3.3) in its own virtual environ
   20.4 ms (one run each). The save stays.
 - *Cold start.* Both runtimes start the same program, which alone takes the row "the agent
   program alone" from its spawn to its answer to `initialize` (a Python start on this
-  machine): more than half of Jupyter AI v3's cold first chunk, so no runtime can be at 0.5×
-  of it with this agent. Ours adds the warm path (see the first row) and `session/new` with
-  the save of the new session id to the chat (so that a restart finds it).
+  machine). With clients that sync as JupyterLab does, Jupyter AI v3's cold first chunk is
+  that plus 14 ms, as ours is (before, its 134 ms held the delayed-ACK wait above): the
+  program alone is four fifths of it, so no runtime can be at 0.5× of it with this agent.
+  Ours adds the warm path (see the first row) and `session/new` with the save of the new
+  session id to the chat (so that a restart finds it).
 - *Server CPU.* Measured apart on this machine (a process reading the same 2,000 lines):
   the wake-up per chunk is the bulk, ~0.25 ms each to read the pipe (0.55 s per reply for a
   bare asyncio loop, 0.95 s through the ACP SDK's connection, which starts a task per
@@ -258,7 +263,12 @@ jupyter-ai-router 0.1.1, jupyter-ai-acp-client 0.3.3) in its own virtual environ
   three worker-thread hops each; ours writes a chat's updates once a second, as one
   (`document_store.py`: 24 writes for the reply instead of 118; server CPU
   in alternating runs on 2026-11-28, 3 each: 0.46 s (0.40–0.47) instead of 0.57 s (0.56–0.63);
-  with no store at all, 0.38 s; in the table's run, the same day: 0.38 s (0.35–0.43)).
+  with no store at all, 0.38 s). The harness's echo (see *First chunk*) was another
+  0.07–0.1 s of it: in alternating runs the same day, 3 each, 0.41 s (0.37–0.41) with the
+  echoing clients and 0.30 s (0.30–0.35) without; in the table's run 0.32 s (0.29–0.32).
+  An idle server with the same two clients uses 0.06 s over the same 21 s
+  (jupyter-collaboration's file check each second and the like), so the reply's own cost is
+  about 0.26 s.
   py-spy on the server during that reply (non-blocking,
   threads): before, half the samples were anyio worker threads running the store's SQLite
   calls; after, a fifth (the 24 batched writes, the periodic saves and the room's file check),
