@@ -286,7 +286,8 @@ jupyter-collaboration's own store, while the insert's time moved less than this 
 (−0.35 to +0.03 ms). The table's ratios move between runs here, with the peers' figures as much
 as ours (jupyter-server-mcp's insert: 6.0 ms in the run before this one, 8.6 ms in this one).
 Five runs on 2026-11-28 gave insert 0.66×, 0.54×, 0.57×, 0.57× and 0.45× (this one), and read
-50 cells 0.47×, 0.38×, 0.43×, 0.37× and 0.35×. A request that follows a pause is slower on this
+50 cells 0.47×, 0.38×, 0.43×, 0.37× and 0.35×; a sixth, of this part alone right after, gave
+insert 0.57× and read 0.52× (ours 3.9 and 4.1 ms, the best peer 6.8 and 8.0 ms). A request that follows a pause is slower on this
 machine, on every server: 20 inserts 30 ms apart took a median of 5.7 ms here instead of
 3.6 ms back to back (jupyter-server-mcp: 12.1 ms instead of 7.8 ms). Since this
 run the person's client in "(open in JupyterLab)" syncs as JupyterLab does (it no longer sends
