@@ -273,10 +273,10 @@ notebook later, or has it open, sees each edit at once); "(open in JupyterLab)" 
 with a person's client in both notebooks, where every server goes through the live document.
 Each server is measured at rest (its start-up work done). Every request pays the protocol: an
 MCP `ping` through the same client took 2.0 ms on this gateway and 3.6 ms on jupyter-server-mcp
-(medians of 200, 2026-11-28). Of an insert here,
-the server spends 1.4–2.0 ms from reading the request to its answer (Tornado's own timer),
-and the tool itself about 0.4 ms: the rest is Jupyter's authentication, Tornado and the SDK's
-session, which passes each request through its tasks and streams (cProfile of the handler).
+(medians of 200, 2026-11-28). Of an insert here, the server spends 1.4–2.0 ms from reading the
+request to its answer (Tornado's own timer), and the tool itself about 0.4 ms: the rest is
+Jupyter's authentication, Tornado and the SDK's session, which passes each request through its
+tasks and streams (cProfile of the handler).
 Answers that stream no progress go out as plain JSON (`mcp/answer_format.py`), which keeps the
 connection open between requests. Each edit is also written to jupyter-collaboration's document
 store, an SQLite database this project keeps in write-ahead-log mode (`document_store.py`): in
@@ -287,11 +287,11 @@ jupyter-collaboration's own store, while the insert's time moved less than this 
 as ours (jupyter-server-mcp's insert: 6.0 ms in the run before this one, 8.6 ms in this one).
 Five runs on 2026-11-28 gave insert 0.66×, 0.54×, 0.57×, 0.57× and 0.45× (this one), and read
 50 cells 0.47×, 0.38×, 0.43×, 0.37× and 0.35×; a sixth, of this part alone right after, gave
-insert 0.57× and read 0.52× (ours 3.9 and 4.1 ms, the best peer 6.8 and 8.0 ms). A request that follows a pause is slower on this
-machine, on every server: 20 inserts 30 ms apart took a median of 5.7 ms here instead of
-3.6 ms back to back (jupyter-server-mcp: 12.1 ms instead of 7.8 ms). Since this
-run the person's client in "(open in JupyterLab)" syncs as JupyterLab does (it no longer sends
-each update it receives back to the server; see the comparison's notes).
+insert 0.57× and read 0.52× (ours 3.9 and 4.1 ms, the best peer 6.8 and 8.0 ms). A request
+that follows a pause is slower on this machine, on every server: 20 inserts 30 ms apart took a
+median of 5.7 ms here instead of 3.6 ms back to back (jupyter-server-mcp: 12.1 ms instead of
+7.8 ms). Since this run the person's client in "(open in JupyterLab)" syncs as JupyterLab does
+(it no longer sends each update it receives back to the server; see the comparison's notes).
 """
 
 
